@@ -1,0 +1,191 @@
+"""RASP values as IR data: one canonical order, one text syntax, exact equality.
+
+RASP values are Python ``None``, ``bool``, ``int``, ``float``, ``str`` and tuples
+of these. Every dialect that carries values (value sets, function tables,
+defaults, the compile settings) goes through this module, so all levels agree on
+how a value is written and when two values are the same.
+
+Text syntax::
+
+    none | true | false | 3 | -2 | 0.5 | 1.0e-05 | inf | -inf | nan | "a" | (1, "b")
+
+Floats always print with a ``.`` (or as ``inf``/``nan``) so that ``1`` and ``1.0``
+stay distinct through a round trip. A tuple of one element prints as ``(x)``.
+
+Value *sets* follow Python set semantics (``1``, ``1.0`` and ``True`` are one
+element, as in the evaluator); ``value_key`` gives the type-exact identity used
+for attribute equality, so IR never silently confuses ``True`` with ``1``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+
+Value = Any
+"""None, bool, int, float, str, or a tuple of values."""
+
+_SCALARS = (type(None), bool, int, float, str)
+
+
+def is_value(v: object) -> bool:
+    """Whether ``v`` is a RASP value that the IR can represent."""
+    if isinstance(v, tuple):
+        return all(is_value(x) for x in v)
+    return isinstance(v, _SCALARS)
+
+
+def value_key(v: Value) -> tuple:
+    """A hashable, type-exact identity for ``v`` (``True`` and ``1`` differ; nan == nan)."""
+    if v is None:
+        return ("none",)
+    if isinstance(v, tuple):
+        return ("tuple", tuple(value_key(x) for x in v))
+    if isinstance(v, float):
+        return ("float", "nan" if math.isnan(v) else v)
+    return (type(v).__name__, v)
+
+
+def order_key(v: Value) -> tuple:
+    """Canonical order: None < bools and numbers (by value) < strings < tuples."""
+    if v is None:
+        return (0,)
+    if isinstance(v, bool | int | float):
+        if isinstance(v, float) and math.isnan(v):
+            return (2,)
+        # Among equal numbers a set keeps the first: ints, then floats, then bools.
+        rank = 2 if isinstance(v, bool) else 0 if isinstance(v, int) else 1
+        return (1, v, rank)
+    if isinstance(v, str):
+        return (3, v)
+    return (4, tuple(order_key(x) for x in v))
+
+
+def canonical_set(values: Iterable[Value]) -> tuple[Value, ...]:
+    """Sorted, deduplicated (by Python equality, like a Python set) tuple of values."""
+    out: list[Value] = []
+    seen: set = set()
+    has_nan = False
+    for v in sorted(values, key=order_key):
+        if isinstance(v, float) and math.isnan(v):
+            if not has_nan:
+                out.append(v)
+            has_nan = True
+            continue
+        if v in seen:
+            continue
+        seen.add(v)
+        out.append(v)
+    return tuple(out)
+
+
+def format_value(v: Value) -> str:
+    """The text form of a value (see the module docstring)."""
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        text = repr(v)
+        if "." not in text:
+            mantissa, _, exponent = text.partition("e")
+            text = f"{mantissa}.0" + (f"e{exponent}" if exponent else "")
+        return text
+    if isinstance(v, str):
+        return _string_literal(v)
+    if isinstance(v, tuple):
+        return "(" + ", ".join(format_value(x) for x in v) + ")"
+    raise TypeError(f"not a RASP value: {v!r} of type {type(v).__name__}")
+
+
+def _string_literal(s: str) -> str:
+    out = ['"']
+    for byte in s.encode("utf-8"):
+        if byte == 0x5C:
+            out.append("\\\\")
+        elif byte < 0x20 or byte > 0x7E or byte == 0x22:
+            out.append(f"\\{byte:02X}")
+        else:
+            out.append(chr(byte))
+    out.append('"')
+    return "".join(out)
+
+
+def print_value(printer: Printer, v: Value) -> None:
+    printer.print_string(format_value(v))
+
+
+def parse_optional_value(parser: AttrParser) -> tuple[bool, Value]:
+    """Parse a value if one starts here; returns (found, value)."""
+    if parser.parse_optional_keyword("none") is not None:
+        return True, None
+    if (b := parser.parse_optional_boolean()) is not None:
+        return True, b
+    if (s := parser.parse_optional_str_literal()) is not None:
+        return True, s
+    if parser.parse_optional_keyword("inf") is not None:
+        return True, math.inf
+    if parser.parse_optional_keyword("nan") is not None:
+        return True, math.nan
+    if parser.parse_optional_punctuation("-") is not None:
+        if parser.parse_optional_keyword("inf") is not None:
+            return True, -math.inf
+        number = parser.parse_optional_number()
+        if number is None:
+            parser.raise_error("expected a number or 'inf' after '-'")
+        return True, -number
+    if (n := parser.parse_optional_number()) is not None:
+        return True, n
+    if parser.parse_optional_punctuation("(") is not None:
+        items: list[Value] = []
+        if parser.parse_optional_punctuation(")") is None:
+            items.append(parse_value(parser))
+            while parser.parse_optional_punctuation(",") is not None:
+                items.append(parse_value(parser))
+            parser.parse_punctuation(")", " to close a tuple value")
+        return True, tuple(items)
+    return False, None
+
+
+def parse_value(parser: AttrParser) -> Value:
+    found, value = parse_optional_value(parser)
+    if not found:
+        parser.raise_error(
+            "expected a RASP value (none, true, false, a number, a string or a tuple)"
+        )
+    return value
+
+
+def parse_value_set(parser: AttrParser) -> tuple[Value, ...]:
+    """Parse ``{v, ...}``; rejects duplicates so the text stays canonical."""
+    start = parser.pos
+    values = parser.parse_comma_separated_list(
+        parser.Delimiter.BRACES, lambda: parse_value(parser), " in a value set"
+    )
+    canonical = canonical_set(values)
+    if len(canonical) != len(values):
+        parser.raise_error("value set lists a value twice", start, parser.pos)
+    return canonical
+
+
+def format_value_set(values: Iterable[Value]) -> str:
+    return "{" + ", ".join(format_value(v) for v in values) + "}"
+
+
+def format_list(values: Iterable[Value]) -> str:
+    return "[" + ", ".join(format_value(v) for v in values) + "]"
+
+
+def set_key(values: Iterable[Value]) -> tuple:
+    """Type-exact identity of a sequence of values (for attribute equality)."""
+    return tuple(value_key(v) for v in values)

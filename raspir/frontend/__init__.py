@@ -1,0 +1,1 @@
+"""Front ends: source programs in, ``rasp`` dialect modules out."""

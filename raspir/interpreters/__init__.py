@@ -1,0 +1,1 @@
+"""Interpreters: the reference semantics of every IR level, one module per dialect."""

@@ -1,0 +1,238 @@
+"""Reference semantics of the ``rasp`` dialect, on xDSL's interpreter framework.
+
+An s-op evaluates to a list with one value per position; a selector to a
+query-by-key matrix of booleans. The semantics are those of the RASP evaluator
+(``raspir.rasp.evaluate``), computed from the IR alone: functions come from
+their tables, comparisons from their symbolic form. In a causal program every
+selector is masked so that query i only sees keys j <= i, like
+``rasp.CausalEvaluator``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.interpreter import (
+    Interpreter,
+    InterpreterFunctions,
+    PythonValues,
+    ReturnedValues,
+    TerminatorValue,
+    impl,
+    impl_terminator,
+    register_impls,
+)
+
+from raspir.dialects import rasp as ir
+from raspir.dialects.values import Value, format_value
+from raspir.errors import InvalidInputError, RaspirError
+
+Matrix = list[list[bool]]
+
+
+class EvaluationError(RaspirError):
+    """The program fails on this input, as the evaluator would (e.g. a function raised)."""
+
+
+def find_program(module: ModuleOp | ir.ProgramOp) -> ir.ProgramOp:
+    """The single ``rasp.program`` in a module."""
+    if isinstance(module, ir.ProgramOp):
+        return module
+    programs = [op for op in module.walk() if isinstance(op, ir.ProgramOp)]
+    if len(programs) != 1:
+        raise RaspirError(f"expected one rasp.program in the module, found {len(programs)}")
+    return programs[0]
+
+
+def check_input(program: ir.ProgramOp, xs: Sequence[Value]) -> list[Value]:
+    """Reject inputs the program does not accept, naming the offending token."""
+    if isinstance(xs, str) or not isinstance(xs, Sequence):
+        raise InvalidInputError(f"input must be a list of tokens, got {type(xs).__name__}")
+    n = program.max_seq_len.data
+    if len(xs) > n:
+        raise InvalidInputError(f"input has {len(xs)} tokens, more than max_seq_len {n}")
+    vocab = set(program.vocab.data)
+    for i, token in enumerate(xs):
+        if token not in vocab:
+            raise InvalidInputError(
+                f"token {token!r} at position {i} is not in the vocab "
+                f"{{{', '.join(format_value(v) for v in program.vocab.data)}}}"
+            )
+    return list(xs)
+
+
+def run_program(module: ModuleOp | ir.ProgramOp, xs: Sequence[Value]) -> list[Value]:
+    """Run the module's program on ``xs`` and return the output s-op's values."""
+    program = find_program(module)
+    tokens = check_input(program, xs)
+    return run_values(program, tokens)[program.output.sop]
+
+
+def run_values(program: ir.ProgramOp, xs: Sequence[Value]) -> dict[Any, Any]:
+    """Run ``program`` and return the value of every SSA value it defines."""
+    interpreter = Interpreter(ModuleOp([]))
+    interpreter.register_implementations(RaspFunctions())
+    interpreter.set_data(RaspFunctions, "input", list(xs))
+    interpreter.set_data(RaspFunctions, "causal", program.is_causal)
+    values: dict[Any, Any] = {}
+
+    class Recorder(Interpreter.Listener):
+        def did_interpret_op(self, op, results: PythonValues) -> None:
+            for result, value in zip(op.results, results, strict=True):
+                values[result] = value
+
+    interpreter.listeners = (Recorder(),)
+    interpreter.run_ssacfg_region(program.body, (), "rasp.program")
+    return values
+
+
+def _input(interpreter: Interpreter) -> list[Value]:
+    return interpreter.get_data(RaspFunctions, "input", list)
+
+
+def _mask(interpreter: Interpreter, matrix: Matrix) -> Matrix:
+    if not interpreter.get_data(RaspFunctions, "causal", bool):
+        return matrix
+    return [[s and k <= q for k, s in enumerate(row)] for q, row in enumerate(matrix)]
+
+
+def _lookup(op: ir.TabulatedOp, table: dict[Value, Value], key: Value) -> Value:
+    if key not in table:
+        raise EvaluationError(
+            f"{op.name} '{op.label.data}': input {format_value(key)} is outside its table"
+        )
+    out = table[key]
+    if out is ir.UNDEFINED:
+        raise EvaluationError(
+            f"{op.name} '{op.label.data}': the function raised on input {format_value(key)}"
+        )
+    return out
+
+
+def aggregate(label: str, row: list[bool], values: list[Value], default: Value) -> Value:
+    """One query of an aggregate: default, the single selection, or the mean."""
+    selected = [v for s, v in zip(row, values, strict=True) if s]
+    if not selected:
+        return default
+    if len(selected) == 1:
+        return selected[0]
+    if all(isinstance(v, bool | int | float) for v in selected):
+        return sum(selected) / len(selected)
+    raise EvaluationError(
+        f"aggregate '{label}': cannot average the selected values "
+        f"{', '.join(format_value(v) for v in selected)}"
+    )
+
+
+@register_impls
+class RaspFunctions(InterpreterFunctions):
+    @impl(ir.TokensOp)
+    def run_tokens(self, interpreter: Interpreter, op: ir.TokensOp, args: PythonValues):
+        return (list(_input(interpreter)),)
+
+    @impl(ir.IndicesOp)
+    def run_indices(self, interpreter: Interpreter, op: ir.IndicesOp, args: PythonValues):
+        return (list(range(len(_input(interpreter)))),)
+
+    @impl(ir.LengthOp)
+    def run_length(self, interpreter: Interpreter, op: ir.LengthOp, args: PythonValues):
+        n = len(_input(interpreter))
+        return ([n] * n,)
+
+    @impl(ir.FullOp)
+    def run_full(self, interpreter: Interpreter, op: ir.FullOp, args: PythonValues):
+        return ([op.fill.data] * len(_input(interpreter)),)
+
+    @impl(ir.ConstantOp)
+    def run_constant(self, interpreter: Interpreter, op: ir.ConstantOp, args: PythonValues):
+        n = len(_input(interpreter))
+        sequence = list(op.sequence.data)
+        if op.check_length.value.data and len(sequence) != n:
+            raise EvaluationError(
+                f"constant '{op.label.data}' has {len(sequence)} values but the input "
+                f"has {n} tokens"
+            )
+        return (sequence,)
+
+    @impl(ir.MapOp)
+    def run_map(self, interpreter: Interpreter, op: ir.MapOp, args: PythonValues):
+        (xs,) = args
+        table = op.table.as_dict()
+        return ([None if x is None else _lookup(op, table, x) for x in xs],)
+
+    @impl(ir.SequenceMapOp)
+    def run_sequence_map(
+        self, interpreter: Interpreter, op: ir.SequenceMapOp, args: PythonValues
+    ):
+        xs, ys = args
+        table = op.table.as_dict()
+        return (
+            [
+                None if x is None or y is None else _lookup(op, table, (x, y))
+                for x, y in zip(xs, ys, strict=True)
+            ],
+        )
+
+    @impl(ir.LinearSequenceMapOp)
+    def run_linear_sequence_map(
+        self, interpreter: Interpreter, op: ir.LinearSequenceMapOp, args: PythonValues
+    ):
+        xs, ys = args
+        a, b = op.fst_factor.data, op.snd_factor.data
+        return (
+            [
+                None if x is None or y is None else a * x + b * y
+                for x, y in zip(xs, ys, strict=True)
+            ],
+        )
+
+    @impl(ir.AggregateOp)
+    def run_aggregate(self, interpreter: Interpreter, op: ir.AggregateOp, args: PythonValues):
+        matrix, values = args
+        label, default = op.label.data, op.default.data
+        return ([aggregate(label, row, values, default) for row in matrix],)
+
+    @impl(ir.SelectorWidthOp)
+    def run_selector_width(
+        self, interpreter: Interpreter, op: ir.SelectorWidthOp, args: PythonValues
+    ):
+        (matrix,) = args
+        return ([sum(row) for row in matrix],)
+
+    @impl(ir.SelectOp)
+    def run_select(self, interpreter: Interpreter, op: ir.SelectOp, args: PythonValues):
+        keys, queries = args
+        predicate = op.predicate
+        if isinstance(predicate, ir.ComparisonAttr):
+            cmp = predicate.data
+            try:
+                matrix = [[bool(ir.compare(cmp, k, q)) for k in keys] for q in queries]
+            except (TypeError, ValueError) as e:
+                raise EvaluationError(f"select '{op.label.data}': {e}") from e
+        else:
+            selected = set(predicate.data)
+            matrix = [[(k, q) in selected for k in keys] for q in queries]
+        return (_mask(interpreter, matrix),)
+
+    @impl(ir.SelectAndOp)
+    def run_select_and(self, interpreter: Interpreter, op: ir.SelectAndOp, args: PythonValues):
+        a, b = args
+        return (_mask(interpreter, [[x and y for x, y in zip(r, s)] for r, s in zip(a, b)]),)
+
+    @impl(ir.SelectOrOp)
+    def run_select_or(self, interpreter: Interpreter, op: ir.SelectOrOp, args: PythonValues):
+        a, b = args
+        return (_mask(interpreter, [[x or y for x, y in zip(r, s)] for r, s in zip(a, b)]),)
+
+    @impl(ir.SelectNotOp)
+    def run_select_not(self, interpreter: Interpreter, op: ir.SelectNotOp, args: PythonValues):
+        (a,) = args
+        return (_mask(interpreter, [[not x for x in row] for row in a]),)
+
+    @impl_terminator(ir.OutputOp)
+    def run_output(
+        self, interpreter: Interpreter, op: ir.OutputOp, args: PythonValues
+    ) -> tuple[TerminatorValue, PythonValues]:
+        return ReturnedValues(args), ()

@@ -1,0 +1,135 @@
+"""The ``raspir`` command: compile RASP programs and look at them.
+
+``PROGRAM`` is ``package.module:function`` or ``path/to/file.py:function``,
+where the function takes no arguments and returns an s-op. Every error is one
+line on stderr and exit status 1; ``--debug`` shows the Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from raspir.errors import InvalidArgumentError, RaspirError
+
+
+class CliError(RaspirError):
+    """A problem with the command line itself (bad PROGRAM spec, bad flag value)."""
+
+
+def load_program(spec: str) -> Any:
+    """Resolve ``module:function`` or ``file.py:function`` and call the function."""
+    target, sep, func_name = spec.rpartition(":")
+    if not sep or not target or not func_name:
+        raise CliError(
+            f"PROGRAM must look like 'package.module:function' or 'file.py:function', "
+            f"got '{spec}'"
+        )
+    if target.endswith(".py") or "/" in target:
+        path = Path(target)
+        if not path.is_file():
+            raise CliError(f"program file '{target}' does not exist")
+        module_spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert module_spec is not None and module_spec.loader is not None
+        module = importlib.util.module_from_spec(module_spec)
+        sys.path.insert(0, str(path.parent.resolve()))
+        try:
+            module_spec.loader.exec_module(module)
+        finally:
+            sys.path.pop(0)
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as e:
+            raise CliError(f"cannot import module '{target}': {e}") from e
+    function = getattr(module, func_name, None)
+    if function is None:
+        raise CliError(f"'{target}' has no attribute '{func_name}'")
+    if not callable(function):
+        raise CliError(f"'{spec}' is not a function")
+    try:
+        return function()
+    except TypeError as e:
+        raise CliError(f"calling '{spec}' with no arguments failed: {e}") from e
+
+
+def parse_vocab(text: str) -> list[Any]:
+    """Comma-separated tokens; if every token parses as an int, they are ints."""
+    items = [t.strip() for t in text.split(",")]
+    if not text.strip() or any(not t for t in items):
+        raise CliError(f"--vocab must be a comma-separated list of tokens, got '{text}'")
+    try:
+        return [int(t) for t in items]
+    except ValueError:
+        return items
+
+
+def _add_program_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("program", metavar="PROGRAM", help="module:function or file.py:function")
+    parser.add_argument("--vocab", required=True, help="comma-separated tokens, e.g. a,b,c")
+    parser.add_argument("--max-seq-len", required=True, type=int, help="longest input")
+    parser.add_argument("--causal", action="store_true", help="compile for causal attention")
+    parser.add_argument("--bos", default=None, help="beginning-of-sequence token")
+    parser.add_argument("--pad", default=None, help="padding token")
+
+
+def _import(args: argparse.Namespace):
+    from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD, to_rasp_ir
+
+    program = load_program(args.program)
+    return to_rasp_ir(
+        program,
+        parse_vocab(args.vocab),
+        args.max_seq_len,
+        causal=args.causal,
+        compiler_bos=COMPILER_BOS if args.bos is None else args.bos,
+        compiler_pad=COMPILER_PAD if args.pad is None else args.pad,
+    )
+
+
+def cmd_ir(args: argparse.Namespace) -> int:
+    from xdsl.printer import Printer
+
+    module = _import(args)
+    Printer(stream=sys.stdout).print_op(module)
+    print()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="raspir", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ir = commands.add_parser("ir", help="print a program's rasp IR")
+    _add_program_arguments(ir)
+    ir.set_defaults(run=cmd_ir)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            status = args.run(args)
+    except (RaspirError, InvalidArgumentError) as e:
+        if args.debug:
+            raise
+        print(f"raspir: error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as e:  # noqa: BLE001 - user code in PROGRAM can raise anything
+        if args.debug:
+            raise
+        print(f"raspir: error: {type(e).__name__}: {e}", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()
