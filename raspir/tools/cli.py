@@ -94,11 +94,12 @@ def _import(args: argparse.Namespace):
 
 
 def cmd_ir(args: argparse.Namespace) -> int:
-    from xdsl.printer import Printer
+    from xdsl.context import Context
+    from xdsl.targets.mlir import MLIRTarget
 
     module = _import(args)
-    Printer(stream=sys.stdout).print_op(module)
-    print()
+    # The same target as raspir-opt's default, so the two print identical bytes.
+    MLIRTarget().emit(Context(), module, sys.stdout)
     return 0
 
 

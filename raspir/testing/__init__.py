@@ -1,0 +1,1 @@
+"""Shared test and benchmark material: the lib program catalogue."""
