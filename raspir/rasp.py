@@ -899,10 +899,10 @@ class DefaultRASPEvaluator(RASPEvaluator):
 def _combine_selected(sop: Aggregate, selected: list[Value]) -> Value:
     if not selected:
         return sop.default
-    if len(selected) == 1:
-        return selected[0]
     if all(isinstance(v, numbers.Real) for v in selected):
         return sum(selected) / len(selected)
+    if len(selected) == 1:
+        return selected[0]
     raise ValueError(
         f"Aggregate {sop.label} selected several values that are not all numbers "
         f"and cannot be averaged: {selected!r}"

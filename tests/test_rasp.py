@@ -397,7 +397,14 @@ def test_aggregate_default_when_nothing_selected():
 def test_aggregate_single_selection_returns_the_element():
     same = Select(indices, indices, Comparison.EQ)
     assert Aggregate(same, tokens)("xyz") == ["x", "y", "z"]
-    assert Aggregate(same, tokens)([True, 3, 2.5]) == [True, 3, 2.5]
+    assert Aggregate(same, tokens)([None, (1, "a")]) == [None, (1, "a")]
+
+
+def test_aggregate_single_number_is_averaged_like_tracr():
+    same = Select(indices, indices, Comparison.EQ)
+    out = Aggregate(same, tokens)([True, 3, 2.5])
+    assert out == [1.0, 3.0, 2.5]
+    assert [type(v) for v in out] == [float, float, float]
 
 
 def test_aggregate_means_of_numbers():

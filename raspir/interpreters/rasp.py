@@ -112,14 +112,14 @@ def _lookup(op: ir.TabulatedOp, table: dict[Value, Value], key: Value) -> Value:
 
 
 def aggregate(label: str, row: list[bool], values: list[Value], default: Value) -> Value:
-    """One query of an aggregate: default, the single selection, or the mean."""
+    """One query of an aggregate: the default, the mean of numbers, or the one selection."""
     selected = [v for s, v in zip(row, values, strict=True) if s]
     if not selected:
         return default
-    if len(selected) == 1:
-        return selected[0]
     if all(isinstance(v, bool | int | float) for v in selected):
         return sum(selected) / len(selected)
+    if len(selected) == 1:
+        return selected[0]
     raise EvaluationError(
         f"aggregate '{label}': cannot average the selected values "
         f"{', '.join(format_value(v) for v in selected)}"
