@@ -28,8 +28,12 @@ def print_ir(module) -> str:
 
 
 def main() -> None:
-    program = lib.make_sort(rasp.tokens, rasp.tokens, max_seq_len=MAX_SEQ_LEN, min_key=1)
-    module = to_rasp_ir(program, VOCAB, MAX_SEQ_LEN, compiler_bos="BOS", compiler_pad="PAD")
+    program = lib.make_sort(
+        rasp.tokens, rasp.tokens, max_seq_len=MAX_SEQ_LEN, min_key=1
+    )
+    module = to_rasp_ir(
+        program, VOCAB, MAX_SEQ_LEN, compiler_bos="BOS", compiler_pad="PAD"
+    )
     text = print_ir(module)
     print("== rasp IR of lib.make_sort (vocab 1..5, max_seq_len 6) ==")
     print(text)
@@ -51,8 +55,12 @@ def main() -> None:
         [rng.choice(sorted(VOCAB)) for _ in range(rng.randint(1, MAX_SEQ_LEN))]
         for _ in range(200)
     ]
-    agree = sum(rasp.evaluate(program, xs) == run_program(reparsed, xs) for xs in inputs)
-    print(f"\ninterpreter agrees with the evaluator on {agree}/{len(inputs)} random inputs")
+    agree = sum(
+        rasp.evaluate(program, xs) == run_program(reparsed, xs) for xs in inputs
+    )
+    print(
+        f"\ninterpreter agrees with the evaluator on {agree}/{len(inputs)} random inputs"
+    )
     if agree != len(inputs):
         raise SystemExit(1)
 

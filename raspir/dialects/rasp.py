@@ -70,6 +70,7 @@ from raspir.dialects.values import (
     format_value_set,
     parse_value,
     parse_value_set,
+    set_key,
     value_key,
 )
 
@@ -92,14 +93,14 @@ class SOpType(ParametrizedAttribute, TypeAttribute):
     encoding: StringAttr
 
     def __init__(self, encoding: str | StringAttr):
-        super().__init__(StringAttr(encoding) if isinstance(encoding, str) else encoding)
+        super().__init__(
+            StringAttr(encoding) if isinstance(encoding, str) else encoding
+        )
 
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
         with parser.in_angle_brackets():
-            encoding = parser.parse_keyword_in(
-                ENCODINGS, " (the encoding of an s-op)"
-            )
+            encoding = parser.parse_keyword_in(ENCODINGS, " (the encoding of an s-op)")
         return (StringAttr(encoding),)
 
     def print_parameters(self, printer: Printer) -> None:
@@ -175,10 +176,10 @@ class ValueSetAttr(_TypeExactData, Data[tuple[Value, ...]]):
         printer.print_string(f"<{format_value_set(self.data)}>")
 
     def verify(self) -> None:
-        if canonical_set(self.data) != self.data or len(set(map(value_key, self.data))) != len(
-            self.data
-        ):
-            raise VerifyException("value set is not in canonical order")
+        if set_key(canonical_set(self.data)) != set_key(self.data):
+            raise VerifyException(
+                "value set is not in canonical order or repeats a value"
+            )
 
 
 @irdl_attr_definition
@@ -222,7 +223,7 @@ UNDEFINED = _Undefined()
 
 
 @irdl_attr_definition
-class TableAttr(Data[tuple[tuple[Value, Value], ...]]):
+class TableAttr(_TypeExactData, Data[tuple[tuple[Value, Value], ...]]):
     """A tabulated function: ``#rasp.table<{"a" -> 1, "b" -> error}>``.
 
     Keys are input values (for a binary function, ``(x, y)`` pairs), sorted
@@ -238,12 +239,6 @@ class TableAttr(Data[tuple[tuple[Value, Value], ...]]):
             mapping.setdefault(k, v)
         keys = canonical_set(mapping)
         super().__init__(tuple((k, mapping[k]) for k in keys))
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is TableAttr and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(("table", self._key()))
 
     def _key(self) -> tuple:
         return tuple(
@@ -267,14 +262,18 @@ class TableAttr(Data[tuple[tuple[Value, Value], ...]]):
         printer.print_string(f"<{self.format()}>")
 
     def format(self) -> str:
-        return "{" + ", ".join(
-            f"{format_value(k)} -> {'error' if v is UNDEFINED else format_value(v)}"
-            for k, v in self.data
-        ) + "}"
+        return (
+            "{"
+            + ", ".join(
+                f"{format_value(k)} -> {'error' if v is UNDEFINED else format_value(v)}"
+                for k, v in self.data
+            )
+            + "}"
+        )
 
     def verify(self) -> None:
         keys = [k for k, _ in self.data]
-        if canonical_set(keys) != tuple(keys) or len(set(map(value_key, keys))) != len(keys):
+        if set_key(canonical_set(keys)) != set_key(keys):
             raise VerifyException("table keys are not in canonical order or repeat")
 
 
@@ -458,7 +457,9 @@ def _naming(op: Operation) -> Iterator[None]:
         yield
     except VerifyException as e:
         label = op.properties.get("label")
-        where = f"{op.name} '{label.data}'" if isinstance(label, StringAttr) else op.name
+        where = (
+            f"{op.name} '{label.data}'" if isinstance(label, StringAttr) else op.name
+        )
         raise VerifyException(f"{where}: {e}") from e
 
 
@@ -499,7 +500,9 @@ class SOpOp(IRDLOperation):
     @classmethod
     def parse(cls, parser: Parser) -> SOpOp:
         label = parser.parse_str_literal(" (the s-op's label)")
-        operands = _parse_operands(parser, cls.OPERAND_COUNT) if cls.OPERAND_COUNT else []
+        operands = (
+            _parse_operands(parser, cls.OPERAND_COUNT) if cls.OPERAND_COUNT else []
+        )
         props = cls.parse_specific(parser)
         parser.parse_punctuation(":")
         result_type = parser.parse_type()
@@ -586,7 +589,9 @@ class TokensOp(SOpOp):
     name = "rasp.tokens"
 
     def __init__(self, label: str, encoding: str, values: Iterable[Value]):
-        super().__init__(result_types=[SOpType(encoding)], properties=_sop_props(label, values))
+        super().__init__(
+            result_types=[SOpType(encoding)], properties=_sop_props(label, values)
+        )
 
 
 @irdl_op_definition
@@ -596,7 +601,9 @@ class IndicesOp(SOpOp):
     name = "rasp.indices"
 
     def __init__(self, label: str, encoding: str, values: Iterable[Value]):
-        super().__init__(result_types=[SOpType(encoding)], properties=_sop_props(label, values))
+        super().__init__(
+            result_types=[SOpType(encoding)], properties=_sop_props(label, values)
+        )
 
 
 @irdl_op_definition
@@ -606,7 +613,9 @@ class LengthOp(SOpOp):
     name = "rasp.length"
 
     def __init__(self, label: str, encoding: str, values: Iterable[Value]):
-        super().__init__(result_types=[SOpType(encoding)], properties=_sop_props(label, values))
+        super().__init__(
+            result_types=[SOpType(encoding)], properties=_sop_props(label, values)
+        )
 
 
 @irdl_op_definition
@@ -645,7 +654,11 @@ class ConstantOp(SOpOp):
     check_length = prop_def(BoolAttr)
 
     def __init__(
-        self, label: str, encoding: str, sequence: Sequence[Value], check_length: bool = True
+        self,
+        label: str,
+        encoding: str,
+        sequence: Sequence[Value],
+        check_length: bool = True,
     ):
         super().__init__(
             result_types=[SOpType(encoding)],
@@ -671,7 +684,9 @@ class ConstantOp(SOpOp):
         }
 
     def verify_semantics(self) -> None:
-        _check_subset(self.sequence.data, self.values.data, "constant value", "the value set")
+        _check_subset(
+            self.sequence.data, self.values.data, "constant value", "the value set"
+        )
 
 
 class TabulatedOp(SOpOp):
@@ -703,7 +718,9 @@ class TabulatedOp(SOpOp):
                     f"{format_value(missing[0])} of its input value set"
                 )
             _check_subset(keys, expected, "table input", "the input value set")
-        _check_subset(self.table.outputs(), self.values.data, "table output", "the value set")
+        _check_subset(
+            self.table.outputs(), self.values.data, "table output", "the value set"
+        )
 
 
 @irdl_op_definition
@@ -717,7 +734,12 @@ class MapOp(TabulatedOp):
     OPERAND_COUNT: ClassVar[int] = 1
 
     def __init__(
-        self, label: str, encoding: str, input: SSAValue, table: TableAttr, values: Iterable[Value]
+        self,
+        label: str,
+        encoding: str,
+        input: SSAValue,
+        table: TableAttr,
+        values: Iterable[Value],
     ):
         super().__init__(
             operands=[input],
@@ -780,7 +802,10 @@ class LinearSequenceMapOp(SOpOp):
             operands=[fst, snd],
             result_types=[SOpType(encoding)],
             properties=_sop_props(label, values)
-            | {"fst_factor": ValueAttr(fst_factor), "snd_factor": ValueAttr(snd_factor)},
+            | {
+                "fst_factor": ValueAttr(fst_factor),
+                "snd_factor": ValueAttr(snd_factor),
+            },
         )
 
     def print_specific(self, printer: Printer) -> None:
@@ -849,7 +874,10 @@ class AggregateOp(SOpOp):
                 f"must be {sop_type.encoding.data}, not {self.encoding}"
             )
         _check_subset([self.default.data], self.values.data, "default", "the value set")
-        if self.encoding == CATEGORICAL and (inputs := value_set_of(self.sop)) is not None:
+        if (
+            self.encoding == CATEGORICAL
+            and (inputs := value_set_of(self.sop)) is not None
+        ):
             _check_subset(inputs, self.values.data, "aggregated value", "the value set")
 
 
@@ -863,7 +891,9 @@ class SelectorWidthOp(SOpOp):
 
     OPERAND_COUNT: ClassVar[int] = 1
 
-    def __init__(self, label: str, encoding: str, selector: SSAValue, values: Iterable[Value]):
+    def __init__(
+        self, label: str, encoding: str, selector: SSAValue, values: Iterable[Value]
+    ):
         super().__init__(
             operands=[selector],
             result_types=[SOpType(encoding)],
@@ -895,7 +925,11 @@ class SelectOp(SelectorOp):
     predicate = prop_def(PredicateAttr)
 
     def __init__(
-        self, label: str, keys: SSAValue, queries: SSAValue, predicate: ComparisonAttr | RelationAttr
+        self,
+        label: str,
+        keys: SSAValue,
+        queries: SSAValue,
+        predicate: ComparisonAttr | RelationAttr,
     ):
         super().__init__(
             operands=[keys, queries],
@@ -925,7 +959,9 @@ class SelectOp(SelectorOp):
                 _check_subset(keys, key_set, "selected key", "the keys' value set")
             if query_set is not None:
                 queries = [q for _, q in self.predicate.data]
-                _check_subset(queries, query_set, "selected query", "the queries' value set")
+                _check_subset(
+                    queries, query_set, "selected query", "the queries' value set"
+                )
 
 
 @irdl_op_definition
@@ -939,7 +975,9 @@ class SelectAndOp(SelectorOp):
 
     def __init__(self, label: str, fst: SSAValue, snd: SSAValue):
         super().__init__(
-            operands=[fst, snd], result_types=[_SELECTOR], properties={"label": StringAttr(label)}
+            operands=[fst, snd],
+            result_types=[_SELECTOR],
+            properties={"label": StringAttr(label)},
         )
 
 
@@ -954,7 +992,9 @@ class SelectOrOp(SelectorOp):
 
     def __init__(self, label: str, fst: SSAValue, snd: SSAValue):
         super().__init__(
-            operands=[fst, snd], result_types=[_SELECTOR], properties={"label": StringAttr(label)}
+            operands=[fst, snd],
+            result_types=[_SELECTOR],
+            properties={"label": StringAttr(label)},
         )
 
 
@@ -970,7 +1010,9 @@ class SelectNotOp(SelectorOp):
 
     def __init__(self, label: str, inner: SSAValue):
         super().__init__(
-            operands=[inner], result_types=[_SELECTOR], properties={"label": StringAttr(label)}
+            operands=[inner],
+            result_types=[_SELECTOR],
+            properties={"label": StringAttr(label)},
         )
 
 
@@ -1079,7 +1121,9 @@ class ProgramOp(IRDLOperation):
             raise VerifyException(f"max_seq_len must be at least 1, got {n}")
         bos, pad = self.bos.data, self.pad.data
         if bos == pad:
-            raise VerifyException(f"bos and pad must differ, both are {format_value(bos)}")
+            raise VerifyException(
+                f"bos and pad must differ, both are {format_value(bos)}"
+            )
         for what, token in (("bos", bos), ("pad", pad)):
             if token in set(vocab):
                 raise VerifyException(
@@ -1116,7 +1160,12 @@ SOP_OPS: tuple[type[SOpOp], ...] = (
     AggregateOp,
     SelectorWidthOp,
 )
-SELECTOR_OPS: tuple[type[SelectorOp], ...] = (SelectOp, SelectAndOp, SelectOrOp, SelectNotOp)
+SELECTOR_OPS: tuple[type[SelectorOp], ...] = (
+    SelectOp,
+    SelectAndOp,
+    SelectOrOp,
+    SelectNotOp,
+)
 
 Rasp = Dialect(
     "rasp",

@@ -51,7 +51,9 @@ def to_rasp_ir(
     compiler_pad: Value = COMPILER_PAD,
 ) -> ModuleOp:
     """Import ``program`` as a verified rasp module (one ``rasp.program`` op)."""
-    vocab_set = _check_arguments(program, vocab, max_seq_len, compiler_bos, compiler_pad)
+    vocab_set = _check_arguments(
+        program, vocab, max_seq_len, compiler_bos, compiler_pad
+    )
     importer = _Importer(vocab_set, max_seq_len)
     block = Block()
     for expr in _topological_order(program):
@@ -59,7 +61,9 @@ def to_rasp_ir(
         block.add_op(op)
         importer.results[id(expr)] = op.results[0]
     block.add_op(ir.OutputOp(importer.results[id(program)]))
-    prog = ir.ProgramOp(vocab_set, max_seq_len, compiler_bos, compiler_pad, causal, Region(block))
+    prog = ir.ProgramOp(
+        vocab_set, max_seq_len, compiler_bos, compiler_pad, causal, Region(block)
+    )
     module = ModuleOp([prog])
     try:
         module.verify()
@@ -154,7 +158,9 @@ class _Importer:
         elif isinstance(expr, rasp.SOp):
             op = self.lower_sop(expr)
         else:
-            raise UnsupportedProgramError(f"{describe(expr)} is not an s-op or a selector")
+            raise UnsupportedProgramError(
+                f"{describe(expr)} is not an s-op or a selector"
+            )
         op.results[0].name_hint = _name_hint(expr.name)
         return op
 
@@ -179,7 +185,9 @@ class _Importer:
                 values = (fill,)
                 op = ir.FullOp(label, encoding, fill)
             case rasp.ConstantSOp():
-                sequence = [self.check_value(expr, _normalise(v), "value") for v in expr.value]
+                sequence = [
+                    self.check_value(expr, _normalise(v), "value") for v in expr.value
+                ]
                 values = canonical_set(sequence)
                 op = ir.ConstantOp(label, encoding, sequence, bool(expr.check_length))
             case rasp.LinearSequenceMap():
@@ -219,7 +227,9 @@ class _Importer:
                 )
             case rasp.SelectorWidth():
                 values = tuple(range(n + 1))
-                op = ir.SelectorWidthOp(label, encoding, self.operand(expr.selector), values)
+                op = ir.SelectorWidthOp(
+                    label, encoding, self.operand(expr.selector), values
+                )
             case _:
                 raise UnsupportedProgramError(
                     f"{describe(expr)}: s-op kind {type(expr).__name__} is not part of RASP"
@@ -257,7 +267,9 @@ class _Importer:
             )
         return factor
 
-    def call(self, expr: rasp.RASPExpr, fn, args: Sequence[Value], failures: list) -> Value:
+    def call(
+        self, expr: rasp.RASPExpr, fn, args: Sequence[Value], failures: list
+    ) -> Value:
         """Call a user function on one input; failures become ``error`` entries."""
         try:
             out = fn(*args)
@@ -334,12 +346,19 @@ class _Importer:
             case rasp.Select():
                 predicate = self.predicate(expr)
                 return ir.SelectOp(
-                    label, self.operand(expr.keys), self.operand(expr.queries), predicate
+                    label,
+                    self.operand(expr.keys),
+                    self.operand(expr.queries),
+                    predicate,
                 )
             case rasp.SelectorAnd():
-                return ir.SelectAndOp(label, self.operand(expr.fst), self.operand(expr.snd))
+                return ir.SelectAndOp(
+                    label, self.operand(expr.fst), self.operand(expr.snd)
+                )
             case rasp.SelectorOr():
-                return ir.SelectOrOp(label, self.operand(expr.fst), self.operand(expr.snd))
+                return ir.SelectOrOp(
+                    label, self.operand(expr.fst), self.operand(expr.snd)
+                )
             case rasp.SelectorNot():
                 return ir.SelectNotOp(label, self.operand(expr.inner))
             case rasp.ConstantSelector():
@@ -400,7 +419,9 @@ def _mean_values(
         )
     singles: list[Value] = list(numbers)  # one selected element is returned as itself
     if set(numbers) == {0, 1}:
-        return singles + [k / w for w in range(1, max_seq_len + 1) for k in range(w + 1)]
+        return singles + [
+            k / w for w in range(1, max_seq_len + 1) for k in range(w + 1)
+        ]
     exact = {Fraction(v) for v in numbers}
     sums = set(exact)
     means: set[float] = set()

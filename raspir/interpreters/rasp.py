@@ -42,17 +42,23 @@ def find_program(module: ModuleOp | ir.ProgramOp) -> ir.ProgramOp:
         return module
     programs = [op for op in module.walk() if isinstance(op, ir.ProgramOp)]
     if len(programs) != 1:
-        raise RaspirError(f"expected one rasp.program in the module, found {len(programs)}")
+        raise RaspirError(
+            f"expected one rasp.program in the module, found {len(programs)}"
+        )
     return programs[0]
 
 
 def check_input(program: ir.ProgramOp, xs: Sequence[Value]) -> list[Value]:
     """Reject inputs the program does not accept, naming the offending token."""
     if isinstance(xs, str) or not isinstance(xs, Sequence):
-        raise InvalidInputError(f"input must be a list of tokens, got {type(xs).__name__}")
+        raise InvalidInputError(
+            f"input must be a list of tokens, got {type(xs).__name__}"
+        )
     n = program.max_seq_len.data
     if len(xs) > n:
-        raise InvalidInputError(f"input has {len(xs)} tokens, more than max_seq_len {n}")
+        raise InvalidInputError(
+            f"input has {len(xs)} tokens, more than max_seq_len {n}"
+        )
     vocab = set(program.vocab.data)
     for i, token in enumerate(xs):
         if token not in vocab:
@@ -98,6 +104,14 @@ def _mask(interpreter: Interpreter, matrix: Matrix) -> Matrix:
     return [[s and k <= q for k, s in enumerate(row)] for q, row in enumerate(matrix)]
 
 
+def _combine(a: Matrix, b: Matrix, both) -> Matrix:
+    """Elementwise combination of two selector matrices of the same shape."""
+    return [
+        [both(x, y) for x, y in zip(r, s, strict=True)]
+        for r, s in zip(a, b, strict=True)
+    ]
+
+
 def _lookup(op: ir.TabulatedOp, table: dict[Value, Value], key: Value) -> Value:
     if key not in table:
         raise EvaluationError(
@@ -111,7 +125,9 @@ def _lookup(op: ir.TabulatedOp, table: dict[Value, Value], key: Value) -> Value:
     return out
 
 
-def aggregate(label: str, row: list[bool], values: list[Value], default: Value) -> Value:
+def aggregate(
+    label: str, row: list[bool], values: list[Value], default: Value
+) -> Value:
     """One query of an aggregate: the default, the mean of numbers, or the one selection."""
     selected = [v for s, v in zip(row, values, strict=True) if s]
     if not selected:
@@ -133,7 +149,9 @@ class RaspFunctions(InterpreterFunctions):
         return (list(_input(interpreter)),)
 
     @impl(ir.IndicesOp)
-    def run_indices(self, interpreter: Interpreter, op: ir.IndicesOp, args: PythonValues):
+    def run_indices(
+        self, interpreter: Interpreter, op: ir.IndicesOp, args: PythonValues
+    ):
         return (list(range(len(_input(interpreter)))),)
 
     @impl(ir.LengthOp)
@@ -146,7 +164,9 @@ class RaspFunctions(InterpreterFunctions):
         return ([op.fill.data] * len(_input(interpreter)),)
 
     @impl(ir.ConstantOp)
-    def run_constant(self, interpreter: Interpreter, op: ir.ConstantOp, args: PythonValues):
+    def run_constant(
+        self, interpreter: Interpreter, op: ir.ConstantOp, args: PythonValues
+    ):
         n = len(_input(interpreter))
         sequence = list(op.sequence.data)
         if op.check_length.value.data and len(sequence) != n:
@@ -189,7 +209,9 @@ class RaspFunctions(InterpreterFunctions):
         )
 
     @impl(ir.AggregateOp)
-    def run_aggregate(self, interpreter: Interpreter, op: ir.AggregateOp, args: PythonValues):
+    def run_aggregate(
+        self, interpreter: Interpreter, op: ir.AggregateOp, args: PythonValues
+    ):
         matrix, values = args
         label, default = op.label.data, op.default.data
         return ([aggregate(label, row, values, default) for row in matrix],)
@@ -217,17 +239,21 @@ class RaspFunctions(InterpreterFunctions):
         return (_mask(interpreter, matrix),)
 
     @impl(ir.SelectAndOp)
-    def run_select_and(self, interpreter: Interpreter, op: ir.SelectAndOp, args: PythonValues):
-        a, b = args
-        return (_mask(interpreter, [[x and y for x, y in zip(r, s)] for r, s in zip(a, b)]),)
+    def run_select_and(
+        self, interpreter: Interpreter, op: ir.SelectAndOp, args: PythonValues
+    ):
+        return (_mask(interpreter, _combine(*args, lambda x, y: x and y)),)
 
     @impl(ir.SelectOrOp)
-    def run_select_or(self, interpreter: Interpreter, op: ir.SelectOrOp, args: PythonValues):
-        a, b = args
-        return (_mask(interpreter, [[x or y for x, y in zip(r, s)] for r, s in zip(a, b)]),)
+    def run_select_or(
+        self, interpreter: Interpreter, op: ir.SelectOrOp, args: PythonValues
+    ):
+        return (_mask(interpreter, _combine(*args, lambda x, y: x or y)),)
 
     @impl(ir.SelectNotOp)
-    def run_select_not(self, interpreter: Interpreter, op: ir.SelectNotOp, args: PythonValues):
+    def run_select_not(
+        self, interpreter: Interpreter, op: ir.SelectNotOp, args: PythonValues
+    ):
         (a,) = args
         return (_mask(interpreter, [[not x for x in row] for row in a]),)
 

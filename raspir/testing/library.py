@@ -144,7 +144,9 @@ LIB_PROGRAMS: dict[str, LibProgram] = {
         LibProgram("count", lambda n: lib.make_count(rasp.tokens, "a"), _letters),
         LibProgram(
             "nary_sequencemap",
-            lambda n: lib.make_nary_sequencemap(_join3, rasp.tokens, rasp.tokens, rasp.indices),
+            lambda n: lib.make_nary_sequencemap(
+                _join3, rasp.tokens, rasp.tokens, rasp.indices
+            ),
             _letters,
         ),
     ]
@@ -156,7 +158,9 @@ def _zero_argument(name: str) -> Callable[[], rasp.SOp]:
         return LIB_PROGRAMS[name].build(DEFAULT_MAX_SEQ_LEN)
 
     build.__name__ = name
-    build.__doc__ = f"The lib program '{name}' as built for max_seq_len {DEFAULT_MAX_SEQ_LEN}."
+    build.__doc__ = (
+        f"The lib program '{name}' as built for max_seq_len {DEFAULT_MAX_SEQ_LEN}."
+    )
     return build
 
 

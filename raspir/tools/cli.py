@@ -63,7 +63,9 @@ def parse_vocab(text: str) -> list[Any]:
     """Comma-separated tokens; if every token parses as an int, they are ints."""
     items = [t.strip() for t in text.split(",")]
     if not text.strip() or any(not t for t in items):
-        raise CliError(f"--vocab must be a comma-separated list of tokens, got '{text}'")
+        raise CliError(
+            f"--vocab must be a comma-separated list of tokens, got '{text}'"
+        )
     try:
         return [int(t) for t in items]
     except ValueError:
@@ -71,10 +73,16 @@ def parse_vocab(text: str) -> list[Any]:
 
 
 def _add_program_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("program", metavar="PROGRAM", help="module:function or file.py:function")
-    parser.add_argument("--vocab", required=True, help="comma-separated tokens, e.g. a,b,c")
+    parser.add_argument(
+        "program", metavar="PROGRAM", help="module:function or file.py:function"
+    )
+    parser.add_argument(
+        "--vocab", required=True, help="comma-separated tokens, e.g. a,b,c"
+    )
     parser.add_argument("--max-seq-len", required=True, type=int, help="longest input")
-    parser.add_argument("--causal", action="store_true", help="compile for causal attention")
+    parser.add_argument(
+        "--causal", action="store_true", help="compile for causal attention"
+    )
     parser.add_argument("--bos", default=None, help="beginning-of-sequence token")
     parser.add_argument("--pad", default=None, help="padding token")
 
