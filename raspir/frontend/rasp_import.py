@@ -191,14 +191,21 @@ class _Importer:
                 values = canonical_set(sequence)
                 op = ir.ConstantOp(label, encoding, sequence, bool(expr.check_length))
             case rasp.LinearSequenceMap():
-                values, _ = self.tabulate_pairs(expr)
+                fst_fac = self.check_factor(expr, expr.fst_fac)
+                snd_fac = self.check_factor(expr, expr.snd_fac)
+                xs, ys = self.pair_domain(expr, "value set")
+                values = [
+                    None if x is None or y is None else fst_fac * x + snd_fac * y
+                    for x in xs
+                    for y in ys
+                ]
                 op = ir.LinearSequenceMapOp(
                     label,
                     encoding,
                     self.operand(expr.fst),
                     self.operand(expr.snd),
-                    self.check_factor(expr, expr.fst_fac),
-                    self.check_factor(expr, expr.snd_fac),
+                    fst_fac,
+                    snd_fac,
                     values,
                 )
             case rasp.SequenceMap():
@@ -307,15 +314,22 @@ class _Importer:
         self.warn_failures(expr, failures)
         return _defined_outputs(entries), ir.TableAttr(entries)
 
-    def tabulate_pairs(
-        self, expr: rasp.SequenceMap
-    ) -> tuple[tuple[Value, ...], ir.TableAttr]:
+    def pair_domain(
+        self, expr: rasp.SequenceMap, what: str
+    ) -> tuple[tuple[Value, ...], tuple[Value, ...]]:
+        """The two input value sets, if their product is small enough to enumerate."""
         xs, ys = self.values_of(expr.fst), self.values_of(expr.snd)
         if len(xs) * len(ys) > MAX_TABLE_SIZE:
             raise UnsupportedProgramError(
-                f"{describe(expr)}: its table would have {len(xs)} x {len(ys)} = "
-                f"{len(xs) * len(ys)} entries, more than the limit of {MAX_TABLE_SIZE}"
+                f"{describe(expr)}: its {what} would enumerate {len(xs)} x {len(ys)} = "
+                f"{len(xs) * len(ys)} input pairs, more than the limit of {MAX_TABLE_SIZE}"
             )
+        return xs, ys
+
+    def tabulate_pairs(
+        self, expr: rasp.SequenceMap
+    ) -> tuple[tuple[Value, ...], ir.TableAttr]:
+        xs, ys = self.pair_domain(expr, "table")
         failures: list = []
         entries = []
         for x in xs:
