@@ -366,13 +366,26 @@ class RelationAttr(_TypeExactData, Data[tuple[tuple[Value, Value], ...]]):
 
 
 def _parse_relation(parser: AttrParser) -> tuple[tuple[Value, Value], ...]:
-    pairs = parse_value_set(parser)
-    for p in pairs:
-        if not (isinstance(p, tuple) and len(p) == 2):
+    start = parser.pos
+
+    def pair() -> tuple[Value, Value]:
+        at = parser.pos
+        value = parse_value(parser)
+        if not (isinstance(value, tuple) and len(value) == 2):
             parser.raise_error(
-                f"a relation holds (key, query) pairs, got {format_value(p)}"
+                f"a relation holds (key, query) pairs, got {format_value(value)}",
+                at,
+                parser.pos,
             )
-    return pairs
+        return value
+
+    pairs = parser.parse_comma_separated_list(
+        parser.Delimiter.BRACES, pair, " in a relation"
+    )
+    canonical = canonical_set(pairs)
+    if len(canonical) != len(pairs):
+        parser.raise_error("relation lists a pair twice", start, parser.pos)
+    return canonical
 
 
 PredicateAttr = ComparisonAttr | RelationAttr
@@ -385,8 +398,7 @@ _SELECTOR = SelectorType()
 
 
 def _print_label(printer: Printer, label: StringAttr) -> None:
-    printer.print_string(" ")
-    printer.print_string_literal(label.data)
+    printer.print_string(" " + format_value(label.data))
 
 
 def _print_operands(printer: Printer, operands: Sequence[SSAValue]) -> None:
@@ -404,6 +416,10 @@ def _parse_extra_attributes(parser: Parser) -> dict[str, Attribute]:
     if parser.parse_optional_keyword("attributes") is None:
         return {}
     attrs = parser.parse_optional_attr_dict()
+    if not attrs:
+        parser.raise_error(
+            "expected a non-empty attribute dictionary after 'attributes'"
+        )
     return dict(attrs)
 
 
@@ -527,7 +543,7 @@ class SOpOp(IRDLOperation):
             for v in self.values.data:
                 if not isinstance(v, bool | int | float):
                     raise VerifyException(
-                        f"numerical s-op '{self.label.data}' has non-numeric value "
+                        "numerical s-op has non-numeric value "
                         f"{format_value(v)} in its value set"
                     )
 
@@ -714,8 +730,8 @@ class TabulatedOp(SOpOp):
             missing = [v for v in expected if v not in key_set]
             if missing:
                 raise VerifyException(
-                    f"table of '{self.label.data}' does not cover input "
-                    f"{format_value(missing[0])} of its input value set"
+                    f"table does not cover input {format_value(missing[0])} "
+                    "of its input value set"
                 )
             _check_subset(keys, expected, "table input", "the input value set")
         _check_subset(
@@ -826,8 +842,7 @@ class LinearSequenceMapOp(SOpOp):
         for factor in (self.fst_factor.data, self.snd_factor.data):
             if isinstance(factor, bool) or not isinstance(factor, int | float):
                 raise VerifyException(
-                    f"linear_sequence_map '{self.label.data}' needs numeric factors, "
-                    f"got {format_value(factor)}"
+                    f"factors must be numbers, got {format_value(factor)}"
                 )
 
 
@@ -870,8 +885,8 @@ class AggregateOp(SOpOp):
         sop_type = self.sop.type
         if isinstance(sop_type, SOpType) and sop_type != self.result.type:
             raise VerifyException(
-                f"aggregate '{self.label.data}' of a {sop_type.encoding.data} s-op "
-                f"must be {sop_type.encoding.data}, not {self.encoding}"
+                f"aggregate of a {sop_type.encoding.data} s-op must be "
+                f"{sop_type.encoding.data}, not {self.encoding}"
             )
         _check_subset([self.default.data], self.values.data, "default", "the value set")
         if (
@@ -904,8 +919,7 @@ class SelectorWidthOp(SOpOp):
         for v in self.values.data:
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise VerifyException(
-                    f"selector_width '{self.label.data}' can only produce counts, "
-                    f"got {format_value(v)}"
+                    f"selector_width can only produce counts, got {format_value(v)}"
                 )
 
 
@@ -945,8 +959,16 @@ class SelectOp(SelectorOp):
 
     @classmethod
     def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
-        if (cmp := parser.parse_optional_keyword_in(COMPARISONS)) is not None:
-            return {"predicate": ComparisonAttr(cmp)}
+        at = parser.pos
+        if (word := parser.parse_optional_identifier()) is not None:
+            if word not in COMPARISONS:
+                parser.raise_error(
+                    f"unknown comparison '{word}', expected one of "
+                    f"{', '.join(COMPARISONS)} or a relation {{(key, query), ...}}",
+                    at,
+                    at + len(word),
+                )
+            return {"predicate": ComparisonAttr(word)}
         return {"predicate": RelationAttr.new(_parse_relation(parser))}
 
     def verify_(self) -> None:

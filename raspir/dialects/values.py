@@ -109,14 +109,16 @@ def format_value(v: Value) -> str:
 
 
 def _string_literal(s: str) -> str:
+    """A quoted literal; non-ASCII characters stay as they are (the lexer reads UTF-8)."""
     out = ['"']
-    for byte in s.encode("utf-8"):
-        if byte == 0x5C:
+    for char in s:
+        code = ord(char)
+        if char == "\\":
             out.append("\\\\")
-        elif byte < 0x20 or byte > 0x7E or byte == 0x22:
-            out.append(f"\\{byte:02X}")
+        elif char == '"' or code < 0x20 or code == 0x7F:
+            out.append(f"\\{code:02X}")
         else:
-            out.append(chr(byte))
+            out.append(char)
     out.append('"')
     return "".join(out)
 

@@ -15,6 +15,7 @@ select nothing); numerical aggregates include every mean of up to
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
@@ -61,6 +62,8 @@ def to_rasp_ir(
         block.add_op(op)
         importer.results[id(expr)] = op.results[0]
     block.add_op(ir.OutputOp(importer.results[id(program)]))
+    for message in importer.warnings:
+        warnings.warn(message, RaspImportWarning, stacklevel=2)
     prog = ir.ProgramOp(
         vocab_set, max_seq_len, compiler_bos, compiler_pad, causal, Region(block)
     )
@@ -70,6 +73,10 @@ def to_rasp_ir(
     except VerifyException as e:
         raise UnsupportedProgramError(f"imported program does not verify: {e}") from e
     return module
+
+
+class RaspImportWarning(UserWarning):
+    """A user function raised on some inputs while being tabulated."""
 
 
 def _check_arguments(
@@ -145,6 +152,7 @@ class _Importer:
         self.max_seq_len = max_seq_len
         self.results: dict[int, SSAValue] = {}
         self.value_sets: dict[int, tuple[Value, ...]] = {}
+        self.warnings: list[str] = []
 
     def operand(self, expr: rasp.RASPExpr) -> SSAValue:
         return self.results[id(expr)]
@@ -298,11 +306,10 @@ class _Importer:
             return
         args, error = failures[0]
         shown = ", ".join(format_value(a) for a in args)
-        warnings.warn(
+        self.warnings.append(
             f"{describe(expr)}: function raised {type(error).__name__} ({error}) on "
             f"{len(failures)} input(s), first ({shown}); those inputs are marked "
-            "'error' and the evaluator rejects any sequence that reaches them",
-            stacklevel=4,
+            "'error' and the evaluator rejects any sequence that reaches them"
         )
 
     def tabulate_map(self, expr: rasp.Map) -> tuple[tuple[Value, ...], ir.TableAttr]:
@@ -407,12 +414,11 @@ class _Importer:
                     selected.append((k, q))
         if failures:
             args, error = failures[0]
-            warnings.warn(
+            self.warnings.append(
                 f"{describe(expr)}: predicate raised {type(error).__name__} ({error}) "
                 f"on {len(failures)} (key, query) pair(s), first "
                 f"({', '.join(format_value(a) for a in args)}); those pairs are "
-                "treated as not selected",
-                stacklevel=3,
+                "treated as not selected"
             )
         return ir.RelationAttr(selected)
 
@@ -454,6 +460,8 @@ def _name_hint(name: str) -> str:
     """An SSA name for the printed IR, derived from the user's label."""
     cleaned = "".join(c if c.isalnum() or c in "_$.-" else "_" for c in str(name))
     cleaned = cleaned.strip("_") or "sop"
+    # xDSL treats a trailing "_<digits>" as its own uniquing suffix and drops it.
+    cleaned = re.sub(r"_(\d+)$", r"-\1", cleaned)
     if not (cleaned[0].isalpha() or cleaned[0] in "_$.-"):
         cleaned = f"v{cleaned}"
     return cleaned

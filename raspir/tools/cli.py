@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import inspect
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -35,8 +37,11 @@ def load_program(spec: str) -> Any:
         path = Path(target)
         if not path.is_file():
             raise CliError(f"program file '{target}' does not exist")
+        if path.suffix != ".py":
+            raise CliError(f"program file '{target}' is not a Python file (.py)")
         module_spec = importlib.util.spec_from_file_location(path.stem, path)
-        assert module_spec is not None and module_spec.loader is not None
+        if module_spec is None or module_spec.loader is None:
+            raise CliError(f"cannot load program file '{target}'")
         module = importlib.util.module_from_spec(module_spec)
         sys.path.insert(0, str(path.parent.resolve()))
         try:
@@ -54,9 +59,12 @@ def load_program(spec: str) -> Any:
     if not callable(function):
         raise CliError(f"'{spec}' is not a function")
     try:
-        return function()
+        inspect.signature(function).bind()
     except TypeError as e:
-        raise CliError(f"calling '{spec}' with no arguments failed: {e}") from e
+        raise CliError(f"'{spec}' must be callable with no arguments: {e}") from e
+    except ValueError:
+        pass  # no signature to inspect (a builtin); just call it
+    return function()
 
 
 def parse_vocab(text: str) -> list[Any]:
@@ -122,11 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # Behave like other Unix tools when the reader goes away (`raspir ir ... | head`).
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("default")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             status = args.run(args)
+        for warning in caught:
+            print(f"raspir: warning: {warning.message}", file=sys.stderr)
     except (RaspirError, InvalidArgumentError) as e:
         if args.debug:
             raise

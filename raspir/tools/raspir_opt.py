@@ -11,6 +11,7 @@ failing passes print a diagnostic and exit 1 instead of a Python traceback
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -32,10 +33,19 @@ class RaspirOptMain(xDSLOptMain):
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # Behave like other Unix tools when the reader goes away (`raspir-opt ... | head`).
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
         RaspirOptMain(description="raspir modular optimizer driver", args=argv).run()
-    except (ParseError, DiagnosticException, PassFailedException, RaspirError) as e:
+    except (
+        ParseError,
+        DiagnosticException,
+        PassFailedException,
+        RaspirError,
+        OSError,  # a missing or unreadable input file
+        ValueError,  # xdsl-opt's reports of unknown passes and file extensions
+    ) as e:
         if debug:
             raise
         print(f"raspir-opt: error: {_describe(e)}", file=sys.stderr)
