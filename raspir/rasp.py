@@ -38,6 +38,7 @@ import itertools
 import logging
 import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from fractions import Fraction
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 _log = logging.getLogger(__name__)
@@ -858,7 +859,7 @@ class DefaultRASPEvaluator(RASPEvaluator):
         out = []
         for row in matrix:
             selected = [v for s, v in zip(row, values, strict=False) if s]
-            out.append(_combine_selected(sop, selected))
+            out.append(aggregate_selected(selected, sop.default, sop.label))
         return out
 
     def eval_select(self, sel: Select, xs: Sequence[Value]) -> SelectorValue:
@@ -896,15 +897,23 @@ class DefaultRASPEvaluator(RASPEvaluator):
         return [[not v for v in row] for row in self.evaluate(sel.inner, xs)]
 
 
-def _combine_selected(sop: Aggregate, selected: list[Value]) -> Value:
+def aggregate_selected(selected: Sequence[Value], default: Value, label: str) -> Value:
+    """One query of an Aggregate: the default, the mean of numbers, or the one value.
+
+    The mean is correctly rounded (summed exactly, divided once), so it does not
+    depend on the order of the selected positions and the compiler can
+    enumerate every mean an aggregate can produce.
+    """
     if not selected:
-        return sop.default
+        return default
     if all(isinstance(v, numbers.Real) for v in selected):
-        return sum(selected) / len(selected)
+        if all(isinstance(v, numbers.Integral) for v in selected):
+            return sum(selected) / len(selected)
+        return float(sum(map(Fraction, selected)) / len(selected))
     if len(selected) == 1:
         return selected[0]
     raise ValueError(
-        f"Aggregate {sop.label} selected several values that are not all numbers "
+        f"Aggregate {label} selected several values that are not all numbers "
         f"and cannot be averaged: {selected!r}"
     )
 

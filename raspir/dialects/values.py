@@ -135,6 +135,12 @@ def parse_optional_value(parser: AttrParser) -> tuple[bool, Value]:
         return True, b
     if (s := parser.parse_optional_str_literal()) is not None:
         return True, s
+    if (raw := parser.parse_optional_bytes_literal()) is not None:
+        # xDSL reads a literal whose escapes mix with non-ASCII text as bytes.
+        try:
+            return True, raw.decode("utf-8")
+        except UnicodeDecodeError:
+            parser.raise_error("string literal is not valid UTF-8")
     if parser.parse_optional_keyword("inf") is not None:
         return True, math.inf
     if parser.parse_optional_keyword("nan") is not None:

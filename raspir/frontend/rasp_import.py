@@ -29,7 +29,12 @@ from xdsl.utils.exceptions import VerifyException
 
 from raspir import rasp
 from raspir.dialects import rasp as ir
-from raspir.dialects.values import Value, canonical_set, format_value, is_value
+from raspir.dialects.values import (
+    Value,
+    canonical_set,
+    format_value,
+    is_value,
+)
 from raspir.errors import InvalidArgumentError, UnsupportedProgramError
 
 COMPILER_BOS = "compiler_bos"
@@ -52,6 +57,8 @@ def to_rasp_ir(
     compiler_pad: Value = COMPILER_PAD,
 ) -> ModuleOp:
     """Import ``program`` as a verified rasp module (one ``rasp.program`` op)."""
+    compiler_bos, compiler_pad = _normalise(compiler_bos), _normalise(compiler_pad)
+    max_seq_len = _normalise(max_seq_len)
     vocab_set = _check_arguments(
         program, vocab, max_seq_len, compiler_bos, compiler_pad
     )
@@ -437,7 +444,7 @@ def _mean_values(
         raise UnsupportedProgramError(
             f"{describe(expr)}: cannot average non-finite values"
         )
-    singles: list[Value] = list(numbers)  # one selected element is returned as itself
+    singles: list[Value] = list(numbers)  # a single selection, averaged, equals itself
     if set(numbers) == {0, 1}:
         return singles + [
             k / w for w in range(1, max_seq_len + 1) for k in range(w + 1)
@@ -458,10 +465,12 @@ def _mean_values(
 
 def _name_hint(name: str) -> str:
     """An SSA name for the printed IR, derived from the user's label."""
-    cleaned = "".join(c if c.isalnum() or c in "_$.-" else "_" for c in str(name))
+    cleaned = "".join(
+        c if (c.isascii() and c.isalnum()) or c in "_$.-" else "_" for c in str(name)
+    )
     cleaned = cleaned.strip("_") or "sop"
     # xDSL treats a trailing "_<digits>" as its own uniquing suffix and drops it.
     cleaned = re.sub(r"_(\d+)$", r"-\1", cleaned)
-    if not (cleaned[0].isalpha() or cleaned[0] in "_$.-"):
+    if cleaned[0].isdigit():
         cleaned = f"v{cleaned}"
     return cleaned

@@ -28,6 +28,7 @@ from xdsl.interpreter import (
 from raspir.dialects import rasp as ir
 from raspir.dialects.values import Value, format_value
 from raspir.errors import InvalidInputError, RaspirError
+from raspir.rasp import aggregate_selected
 
 Matrix = list[list[bool]]
 
@@ -61,7 +62,11 @@ def check_input(program: ir.ProgramOp, xs: Sequence[Value]) -> list[Value]:
         )
     vocab = set(program.vocab.data)
     for i, token in enumerate(xs):
-        if token not in vocab:
+        try:
+            known = token in vocab
+        except TypeError:  # an unhashable token (a list, a dict) is no token
+            known = False
+        if not known:
             raise InvalidInputError(
                 f"token {token!r} at position {i} is not in the vocab "
                 f"{{{', '.join(format_value(v) for v in program.vocab.data)}}}"
@@ -128,18 +133,12 @@ def _lookup(op: ir.TabulatedOp, table: dict[Value, Value], key: Value) -> Value:
 def aggregate(
     label: str, row: list[bool], values: list[Value], default: Value
 ) -> Value:
-    """One query of an aggregate: the default, the mean of numbers, or the one selection."""
+    """One query of an aggregate, with the evaluator's semantics."""
     selected = [v for s, v in zip(row, values, strict=True) if s]
-    if not selected:
-        return default
-    if all(isinstance(v, bool | int | float) for v in selected):
-        return sum(selected) / len(selected)
-    if len(selected) == 1:
-        return selected[0]
-    raise EvaluationError(
-        f"aggregate '{label}': cannot average the selected values "
-        f"{', '.join(format_value(v) for v in selected)}"
-    )
+    try:
+        return aggregate_selected(selected, default, f"'{label}'")
+    except ValueError as e:
+        raise EvaluationError(str(e)) from e
 
 
 @register_impls
