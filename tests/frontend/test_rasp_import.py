@@ -100,9 +100,13 @@ def assert_round_trip(module: ModuleOp) -> str:
 LIB_SETTINGS = [(8, False), (5, False), (5, True)]
 
 
-@pytest.mark.parametrize("max_seq_len,causal", LIB_SETTINGS, ids=["n8", "n5", "n5-causal"])
+@pytest.mark.parametrize(
+    "max_seq_len,causal", LIB_SETTINGS, ids=["n8", "n5", "n5-causal"]
+)
 @pytest.mark.parametrize("name", sorted(LIB_PROGRAMS))
-def test_lib_program_imports_round_trips_and_matches_evaluator(name, max_seq_len, causal):
+def test_lib_program_imports_round_trips_and_matches_evaluator(
+    name, max_seq_len, causal
+):
     entry = LIB_PROGRAMS[name]
     program = entry.build(max_seq_len)
     module = to_rasp_ir(program, entry.vocab(max_seq_len), max_seq_len, causal=causal)
@@ -356,7 +360,9 @@ def test_linear_sequence_map_values_and_factors():
     module = to_rasp_ir(prog, ["a"], 3)
     op = output_op(module)
     assert isinstance(op, ir.LinearSequenceMapOp)
-    assert op.values.data == tuple(sorted({2 * i - n for i in range(3) for n in range(1, 4)}))
+    assert op.values.data == tuple(
+        sorted({2 * i - n for i in range(3) for n in range(1, 4)})
+    )
     assert (op.fst_factor.data, op.snd_factor.data) == (2, -1)
     assert "factors 2, -1" in assert_round_trip(module)
     for xs in (["a"], ["a", "a"], ["a", "a", "a"]):
@@ -437,18 +443,31 @@ def random_programs(draw):
     for _ in range(draw(st.integers(1, 6))):
         kind = draw(
             st.sampled_from(
-                ["map", "sequence_map", "width", "aggregate", "mean", "combine", "float_map"]
+                [
+                    "map",
+                    "sequence_map",
+                    "width",
+                    "aggregate",
+                    "mean",
+                    "combine",
+                    "float_map",
+                ]
             )
         )
         if kind == "map":
             inner, none = draw(st.sampled_from(ints))
-            table = draw(st.dictionaries(small, st.one_of(st.none(), small), max_size=5))
+            table = draw(
+                st.dictionaries(small, st.one_of(st.none(), small), max_size=5)
+            )
             default = draw(st.one_of(st.none(), small))
             f = _table_function(table, default)
             simplify = draw(st.booleans())
             add_int(rasp.Map(f, inner, simplify=simplify), True)
         elif kind == "sequence_map":
-            (fst, n1), (snd, n2) = draw(st.sampled_from(ints)), draw(st.sampled_from(ints))
+            (fst, n1), (snd, n2) = (
+                draw(st.sampled_from(ints)),
+                draw(st.sampled_from(ints)),
+            )
             op = draw(st.sampled_from(["add", "sub", "max", "table"]))
             if op == "add":
                 f = lambda x, y: x + y  # noqa: E731
@@ -457,7 +476,9 @@ def random_programs(draw):
             elif op == "max":
                 f = max
             else:
-                table = draw(st.dictionaries(st.tuples(small, small), small, max_size=6))
+                table = draw(
+                    st.dictionaries(st.tuples(small, small), small, max_size=6)
+                )
                 f = lambda x, y, t=table: t.get((x, y), 0)  # noqa: E731
             add_int(rasp.SequenceMap(f, fst, snd), n1 or n2)
         elif kind == "width":
@@ -473,8 +494,10 @@ def random_programs(draw):
         elif kind == "mean":
             candidates = [e for e, none in ints if not none]
             inner = draw(st.sampled_from(candidates))
-            table = draw(st.dictionaries(small, st.integers(0, 3), max_size=5))
-            numbers = rasp.numerical(rasp.Map(_table_function(table, 0), inner))
+            factor, modulus = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+            numbers = rasp.numerical(
+                rasp.Map(lambda x, k=factor, m=modulus: (k * x) % m, inner)
+            )
             numbers = add_other(numbers)
             mean = rasp.numerical(rasp.Aggregate(selector(), numbers, default=0))
             add_other(mean)
@@ -500,7 +523,7 @@ def random_programs(draw):
 
 
 @settings(
-    max_examples=120,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -515,7 +538,8 @@ def test_value_sets_are_sound_on_random_programs(case, rnd):
     ops = {op.label.data: op for op in sop_ops(module)}
 
     inputs = [[]] + [
-        [rnd.choice(vocab) for _ in range(rnd.randint(1, max_seq_len))] for _ in range(6)
+        [rnd.choice(vocab) for _ in range(rnd.randint(1, max_seq_len))]
+        for _ in range(6)
     ]
     for xs in inputs:
         # Every value the evaluator produces for an s-op is in that s-op's value set.
@@ -539,7 +563,9 @@ def test_value_sets_are_sound_on_random_programs(case, rnd):
         values = run_values(prog_op, xs)
         for name, expr in named.items():
             if name in ops:
-                assert values[ops[name].result] == rasp.evaluate(expr, xs, causal=causal)
+                assert values[ops[name].result] == rasp.evaluate(
+                    expr, xs, causal=causal
+                )
 
 
 # Selectors.
@@ -556,7 +582,10 @@ def test_comparisons_stay_symbolic(comparison):
     assert isinstance(select.predicate, ir.ComparisonAttr)
     assert select.predicate.data == comparison.name.lower()
     text = assert_round_trip(module)
-    assert f'%sel = rasp.select "sel" %indices, %length {comparison.name.lower()}\n' in text
+    assert (
+        f'%sel = rasp.select "sel" %indices, %length {comparison.name.lower()}\n'
+        in text
+    )
     for xs in (["a"], ["a"] * 3, ["a"] * 4):
         assert run_program(module, xs) == prog(xs)
 
@@ -599,11 +628,17 @@ def test_predicate_is_called_as_key_then_query():
     module = to_rasp_ir(prog, ["a", "b", "c"], 3)
     select = [op for op in body_ops(module) if isinstance(op, ir.SelectOp)][0]
     assert select.predicate.data == ((0, 1), (1, 2))
-    assert run_program(module, ["a", "b", "c"]) == [None, "a", "b"] == prog(["a", "b", "c"])
+    assert (
+        run_program(module, ["a", "b", "c"])
+        == [None, "a", "b"]
+        == prog(["a", "b", "c"])
+    )
 
 
 def test_predicate_results_are_truth_tested():
-    prog = rasp.SelectorWidth(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k * q))
+    prog = rasp.SelectorWidth(
+        rasp.Select(rasp.indices, rasp.indices, lambda k, q: k * q)
+    )
     module = to_rasp_ir(prog, ["a"], 3)
     select = [op for op in body_ops(module) if isinstance(op, ir.SelectOp)][0]
     assert select.predicate.data == ((1, 1), (1, 2), (2, 1), (2, 2))
@@ -651,7 +686,9 @@ def test_raising_map_gives_error_entries_warning_and_runtime_error():
         module = to_rasp_ir(prog, ["a", "b"], 3)
     messages = [str(w.message) for w in record]
     assert len(messages) == 1
-    assert messages[0].startswith(f"Map '{prog.label}': function raised ZeroDivisionError")
+    assert messages[0].startswith(
+        f"Map '{prog.label}': function raised ZeroDivisionError"
+    )
     assert "(boom)" in messages[0] and '("b")' in messages[0]
 
     op = output_op(module)
@@ -680,7 +717,7 @@ def test_evaluation_error_message_is_one_line():
         module = to_rasp_ir(rasp.Map(f, rasp.tokens).named("risky"), ["a", "b"], 3)
     with pytest.raises(EvaluationError) as info:
         run_program(module, ["b"])
-    assert str(info.value) == 'rasp.map \'risky\': the function raised on input "b"'
+    assert str(info.value) == "rasp.map 'risky': the function raised on input \"b\""
 
 
 def test_raising_sequence_map_on_unreachable_pairs_never_fails_at_run_time():
@@ -690,7 +727,9 @@ def test_raising_sequence_map_on_unreachable_pairs_never_fails_at_run_time():
         return n - i
 
     prog = rasp.SequenceMap(f, rasp.indices, rasp.length).named("remaining")
-    with pytest.warns(UserWarning, match=r"SequenceMap '.*': function raised IndexError"):
+    with pytest.warns(
+        UserWarning, match=r"SequenceMap '.*': function raised IndexError"
+    ):
         module = to_rasp_ir(prog, ["a"], 3)
     table = output_op(module).table.as_dict()
     assert table[(0, 1)] == 1 and table[(2, 3)] == 1
@@ -714,7 +753,9 @@ def test_raising_predicate_warns_naming_the_select():
         return k == q
 
     select = rasp.Select(rasp.indices, rasp.indices, predicate).named("fragile")
-    with pytest.warns(UserWarning, match=rf"^Select '{select.label}': predicate raised KeyError"):
+    with pytest.warns(
+        UserWarning, match=rf"^Select '{select.label}': predicate raised KeyError"
+    ):
         module = to_rasp_ir(rasp.SelectorWidth(select), ["a"], 3)
     op = op_labelled(module, "fragile")
     assert op.predicate.data == ((0, 0), (1, 1))
@@ -835,7 +876,9 @@ def test_numerical_sop_with_string_values():
 def test_numerical_aggregate_with_none_default_is_rejected():
     values = rasp.numerical(rasp.Map(lambda x: 1, rasp.tokens))
     prog = rasp.numerical(
-        rasp.Aggregate(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ), values)
+        rasp.Aggregate(
+            rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ), values
+        )
     )
     with pytest.raises(
         UnsupportedProgramError,
@@ -1087,6 +1130,16 @@ def test_non_ascii_vocab_round_trips():
     assert run_program(parse_ir(text), ["日本", "é"]) == ["日本ß", "éß"]
 
 
+def test_nan_values_round_trip():
+    for f in (
+        lambda i: float("nan"),
+        lambda i: (float("nan"),),
+        lambda i: (i, float("nan")),
+    ):
+        module = to_rasp_ir(rasp.Map(f, rasp.indices), ["a"], 2)
+        assert_round_trip(module)
+
+
 def test_labels_are_the_expression_names():
     prog = lib.make_reverse(rasp.tokens)
     module = to_rasp_ir(prog, ["a", "b"], 3)
@@ -1128,7 +1181,9 @@ def test_numpy_scalars_in_sequence_maps_predicates_and_constants_are_normalised(
     select = rasp.Select(rasp.indices, rasp.indices, lambda k, q: np.bool_(k < q))
     width = rasp.SelectorWidth(select).named("width")
     full = rasp.Full(np.float64(0.5)).named("full")
-    const = rasp.ConstantSOp([np.int64(1), np.bool_(False), np.str_("s")]).named("const")
+    const = rasp.ConstantSOp([np.int64(1), np.bool_(False), np.str_("s")]).named(
+        "const"
+    )
     pair = rasp.SequenceMap(lambda a, b: (a, b), seq, width)
     pair = rasp.SequenceMap(lambda a, b: (a, b), pair, full)
     prog = rasp.SequenceMap(lambda a, b: (a, b), pair, const)
@@ -1138,14 +1193,20 @@ def test_numpy_scalars_in_sequence_maps_predicates_and_constants_are_normalised(
     assert all(type(k) is tuple for k, _ in op_labelled(module, "seq").table.data)
     assert op_labelled(module, "full").fill.data == 0.5
     assert type(op_labelled(module, "full").fill.data) is float
-    assert [type(v) for v in op_labelled(module, "const").sequence.data] == [int, bool, str]
+    assert [type(v) for v in op_labelled(module, "const").sequence.data] == [
+        int,
+        bool,
+        str,
+    ]
     sel = [op for op in body_ops(module) if isinstance(op, ir.SelectOp)][0]
     assert sel.predicate.data == ((0, 1), (0, 2), (1, 2))
     assert_round_trip(module)
 
 
 def test_numpy_vocab_and_factors_are_normalised():
-    prog = rasp.LinearSequenceMap(rasp.tokens, rasp.indices, np.int64(2), np.float64(0.5))
+    prog = rasp.LinearSequenceMap(
+        rasp.tokens, rasp.indices, np.int64(2), np.float64(0.5)
+    )
     module = to_rasp_ir(prog, [np.int64(1), np.int64(3)], np.int64(2))
     program = find_program(module)
     assert [type(v) for v in program.vocab.data] == [int, int]

@@ -159,7 +159,9 @@ def test_empty_input_gives_empty_output():
 
 
 def test_find_program_requires_exactly_one():
-    with pytest.raises(RaspirError, match=r"^expected one rasp.program in the module, found 0$"):
+    with pytest.raises(
+        RaspirError, match=r"^expected one rasp.program in the module, found 0$"
+    ):
         run_program(ModuleOp([]), [])
     module = module_of(OUTPUT_T)
     program = find_program(module)
@@ -235,7 +237,9 @@ def test_map_error_entry_fails_only_when_reached():
         "  rasp.output %m : !rasp.sop<categorical>\n"
     )
     assert run(body, ["a", "c", "a"]) == [1, 2, 1]
-    with pytest.raises(EvaluationError, match=r"^rasp\.map 'm': the function raised on input \"b\""):
+    with pytest.raises(
+        EvaluationError, match=r"^rasp\.map 'm': the function raised on input \"b\""
+    ):
         run(body, ["a", "b"])
 
 
@@ -288,7 +292,10 @@ def test_linear_sequence_map():
         '  %l = rasp.linear_sequence_map "l" %i, %n factors 2, -0.5 : '
         "!rasp.sop<categorical> values {"
         + ", ".join(
-            sorted({repr(2 * i - 0.5 * n) for i in range(4) for n in range(1, 5)}, key=float)
+            sorted(
+                {repr(2 * i - 0.5 * n) for i in range(4) for n in range(1, 5)},
+                key=float,
+            )
         )
         + "}\n  rasp.output %l : !rasp.sop<categorical>\n"
     )
@@ -416,7 +423,9 @@ def test_comparison_on_none_is_an_evaluation_error():
         "values {none, 0, 1, 2, 3}\n"
         '  %s = rasp.select "s" %e, %i lt\n'
     )
-    with pytest.raises(EvaluationError, match=r"^select 's': comparison 'lt' applied to None"):
+    with pytest.raises(
+        EvaluationError, match=r"^select 's': comparison 'lt' applied to None"
+    ):
         run(width_of(body), ["a", "b"])
     # With no positions, nothing is compared.
     assert run(width_of(body), []) == []
@@ -462,10 +471,11 @@ def test_select_and_or_not():
     assert selected(COMBINATORS, xs, "%lt") == lt
     assert selected(COMBINATORS, xs, "%eq") == eq
     assert selected(COMBINATORS, xs, "%and") == [
-        [a and b for a, b in zip(r, s)] for r, s in zip(lt, eq)
+        [a and b for a, b in zip(r, s, strict=True)]
+        for r, s in zip(lt, eq, strict=True)
     ]
     assert selected(COMBINATORS, xs, "%or") == [
-        [a or b for a, b in zip(r, s)] for r, s in zip(lt, eq)
+        [a or b for a, b in zip(r, s, strict=True)] for r, s in zip(lt, eq, strict=True)
     ]
     assert selected(COMBINATORS, xs, "%not") == [[not a for a in r] for r in lt]
 
@@ -491,7 +501,9 @@ def test_causal_negation_is_masked_after_negating():
     # if the mask were applied only before negating.
     ops = '  %all = rasp.select "all" %i, %i true\n  %s = rasp.select_not "s" %all\n'
     assert selected(ops, ["a"] * 3, causal=True) == [[False] * 3] * 3
-    ops = '  %none = rasp.select "none" %i, %i false\n  %s = rasp.select_not "s" %none\n'
+    ops = (
+        '  %none = rasp.select "none" %i, %i false\n  %s = rasp.select_not "s" %none\n'
+    )
     assert selected(ops, ["a"] * 3, causal=True) == _lower([[True] * 3] * 3)
     assert selected(ops, ["a"] * 3) == [[True] * 3] * 3
 
@@ -502,7 +514,9 @@ def test_causal_composites_match_the_causal_evaluator():
     programs = [
         rasp.SelectorWidth(rasp.SelectorNot(lt)),
         rasp.SelectorWidth(rasp.SelectorOr(rasp.SelectorNot(lt), eq)),
-        rasp.SelectorWidth(rasp.SelectorAnd(rasp.SelectorNot(eq), rasp.SelectorNot(lt))),
+        rasp.SelectorWidth(
+            rasp.SelectorAnd(rasp.SelectorNot(eq), rasp.SelectorNot(lt))
+        ),
     ]
     for prog in programs:
         module = to_rasp_ir(prog, ["a", "b"], 4, causal=True)
@@ -552,3 +566,18 @@ def test_evaluation_error_names_op_and_input():
     assert str(info.value) == "rasp.map 'risky': the function raised on input \"b\""
     assert isinstance(info.value, RaspirError)
     assert re.search("risky", str(info.value))
+
+
+@pytest.mark.parametrize("length", [1, 3])
+def test_unchecked_constant_of_another_length_behaves_as_in_the_evaluator(length):
+    const = rasp.ConstantSOp([1, 2], check_length=False)
+    programs = [
+        rasp.SequenceMap(lambda a, b: (a, b), const, rasp.indices),
+        rasp.Aggregate(
+            rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ), const
+        ),
+    ]
+    xs = ["a"] * length
+    for prog in programs:
+        module = to_rasp_ir(prog, ["a"], 3)
+        assert run_program(module, xs) == prog(xs)

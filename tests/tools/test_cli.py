@@ -125,8 +125,15 @@ OK_RUNS = {
     "neighbour": _ir("{dir}/neighbour.py:prog", "a", "1"),
     "warning": _ir("{dir}/risky.py:risky", "a", "2"),
     "module entry": [
-        sys.executable, "-m", "raspir.tools.cli", "ir", f"{LIB}:count",
-        "--vocab", "a,b", "--max-seq-len", "3",
+        sys.executable,
+        "-m",
+        "raspir.tools.cli",
+        "ir",
+        f"{LIB}:count",
+        "--vocab",
+        "a,b",
+        "--max-seq-len",
+        "3",
     ],
     "script entry": _ir(f"{LIB}:count", "a,b", "3"),
 }
@@ -212,7 +219,16 @@ ERROR_RUNS = {
 }
 
 OTHER_RUNS = {
-    "debug": [*RASPIR, "--debug", "ir", f"{LIB}:hist", "--vocab", "a", "--max-seq-len", "0"],
+    "debug": [
+        *RASPIR,
+        "--debug",
+        "ir",
+        f"{LIB}:hist",
+        "--vocab",
+        "a",
+        "--max-seq-len",
+        "0",
+    ],
     "bad int": _ir(f"{LIB}:hist", "a", "x"),
     "no vocab": [*RASPIR, "ir", f"{LIB}:hist", "--max-seq-len", "2"],
 }
@@ -295,7 +311,10 @@ def test_ir_with_the_letters_vocab(runs):
 def test_integer_vocab_becomes_ints(runs):
     out = ok(runs, "int vocab")
     assert "vocab {1, 2, 3} max_seq_len 3" in out
-    assert '%tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 2, 3}' in out
+    assert (
+        '%tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 2, 3}'
+        in out
+    )
 
 
 def test_mixed_vocab_stays_strings(runs):
@@ -361,7 +380,9 @@ def test_debug_shows_a_traceback(runs):
     result = runs["debug"]
     assert result.returncode == 1
     assert "Traceback (most recent call last)" in result.stderr
-    assert "InvalidArgumentError: max_seq_len must be at least 1, got 0" in result.stderr
+    assert (
+        "InvalidArgumentError: max_seq_len must be at least 1, got 0" in result.stderr
+    )
 
 
 def test_argument_errors_are_usage_errors(runs):
