@@ -898,20 +898,22 @@ class DefaultRASPEvaluator(RASPEvaluator):
 
 
 def aggregate_selected(selected: Sequence[Value], default: Value, label: str) -> Value:
-    """One query of an Aggregate: the default, the mean of numbers, or the one value.
+    """One query of an Aggregate: the default, the one selected value, or the mean.
 
-    The mean is correctly rounded (summed exactly, divided once), so it does not
-    depend on the order of the selected positions and the compiler can
-    enumerate every mean an aggregate can produce.
+    A single selected value comes out as itself (Tracr turns a single number
+    into a float; the two compare equal). The mean of several numbers is
+    correctly rounded (summed exactly, divided once), so it does not depend on
+    the order of the selected positions and the compiler can enumerate every
+    mean an aggregate can produce.
     """
     if not selected:
         return default
+    if len(selected) == 1:
+        return selected[0]
     if all(isinstance(v, numbers.Real) for v in selected):
         if all(isinstance(v, numbers.Integral) for v in selected):
             return sum(selected) / len(selected)
         return float(sum(map(Fraction, selected)) / len(selected))
-    if len(selected) == 1:
-        return selected[0]
     raise ValueError(
         f"Aggregate {label} selected several values that are not all numbers "
         f"and cannot be averaged: {selected!r}"

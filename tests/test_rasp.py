@@ -400,11 +400,11 @@ def test_aggregate_single_selection_returns_the_element():
     assert Aggregate(same, tokens)([None, (1, "a")]) == [None, (1, "a")]
 
 
-def test_aggregate_single_number_is_averaged_like_tracr():
+def test_aggregate_single_number_keeps_its_type():
     same = Select(indices, indices, Comparison.EQ)
     out = Aggregate(same, tokens)([True, 3, 2.5])
-    assert out == [1.0, 3.0, 2.5]
-    assert [type(v) for v in out] == [float, float, float]
+    assert out == [True, 3, 2.5]
+    assert [type(v) for v in out] == [bool, int, float]
 
 
 def test_aggregate_means_of_numbers():

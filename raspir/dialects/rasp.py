@@ -24,7 +24,6 @@ Selectors omit the type and value set. Discardable attributes may follow as
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import ClassVar
@@ -68,6 +67,7 @@ from raspir.dialects.values import (
     format_list,
     format_value,
     format_value_set,
+    parse_distinct_braced,
     parse_value,
     parse_value_set,
     set_key,
@@ -234,11 +234,11 @@ class TableAttr(_TypeExactData, Data[tuple[tuple[Value, Value], ...]]):
     name = "rasp.table"
 
     def __init__(self, entries: Iterable[tuple[Value, Value]]):
-        mapping = {}
+        mapping: dict[tuple, tuple[Value, Value]] = {}
         for k, v in entries:
-            mapping.setdefault(k, v)
-        keys = canonical_set(mapping)
-        super().__init__(tuple((k, mapping[k]) for k in keys))
+            mapping.setdefault(value_key(k), (k, v))
+        ordered = canonical_set(k for k, _ in mapping.values())
+        super().__init__(tuple(mapping[value_key(k)] for k in ordered))
 
     def _key(self) -> tuple:
         return tuple(
@@ -246,8 +246,9 @@ class TableAttr(_TypeExactData, Data[tuple[tuple[Value, Value], ...]]):
             for k, v in self.data
         )
 
-    def as_dict(self) -> dict[Value, Value]:
-        return dict(self.data)
+    def as_dict(self) -> dict[tuple, Value]:
+        """Outputs keyed by the type-exact ``value_key`` of their input."""
+        return {value_key(k): v for k, v in self.data}
 
     def outputs(self) -> tuple[Value, ...]:
         """The defined outputs, as a canonical set."""
@@ -278,8 +279,6 @@ class TableAttr(_TypeExactData, Data[tuple[tuple[Value, Value], ...]]):
 
 
 def _parse_table_entries(parser: AttrParser) -> tuple[tuple[Value, Value], ...]:
-    start = parser.pos
-
     def entry() -> tuple[Value, Value]:
         key = parse_value(parser)
         parser.parse_punctuation("->", " between a table input and its output")
@@ -287,13 +286,10 @@ def _parse_table_entries(parser: AttrParser) -> tuple[tuple[Value, Value], ...]:
             return key, UNDEFINED
         return key, parse_value(parser)
 
-    entries = parser.parse_comma_separated_list(
-        parser.Delimiter.BRACES, entry, " in a function table"
+    entries = parse_distinct_braced(
+        parser, entry, "function table", key=lambda item: item[0]
     )
-    table = TableAttr(entries)
-    if len(table.data) != len(entries):
-        parser.raise_error("function table lists an input twice", start, parser.pos)
-    return table.data
+    return TableAttr(entries).data
 
 
 COMPARISONS = ("eq", "lt", "leq", "gt", "geq", "neq", "true", "false")
@@ -366,8 +362,6 @@ class RelationAttr(_TypeExactData, Data[tuple[tuple[Value, Value], ...]]):
 
 
 def _parse_relation(parser: AttrParser) -> tuple[tuple[Value, Value], ...]:
-    start = parser.pos
-
     def pair() -> tuple[Value, Value]:
         at = parser.pos
         value = parse_value(parser)
@@ -379,13 +373,7 @@ def _parse_relation(parser: AttrParser) -> tuple[tuple[Value, Value], ...]:
             )
         return value
 
-    pairs = parser.parse_comma_separated_list(
-        parser.Delimiter.BRACES, pair, " in a relation"
-    )
-    canonical = canonical_set(pairs)
-    if len(canonical) != len(pairs):
-        parser.raise_error("relation lists a pair twice", start, parser.pos)
-    return canonical
+    return canonical_set(parse_distinct_braced(parser, pair, "relation"))
 
 
 PredicateAttr = ComparisonAttr | RelationAttr
@@ -457,12 +445,9 @@ def value_set_of(value: SSAValue) -> tuple[Value, ...] | None:
 def _check_subset(
     values: Iterable[Value], allowed: Sequence[Value], what: str, where: str
 ) -> None:
-    allowed_set = set(allowed)
-    has_nan = any(isinstance(a, float) and math.isnan(a) for a in allowed)
+    allowed_keys = {value_key(a) for a in allowed}
     for v in values:
-        if isinstance(v, float) and math.isnan(v) and has_nan:
-            continue
-        if v not in allowed_set:
+        if value_key(v) not in allowed_keys:
             raise VerifyException(f"{what} {format_value(v)} is not in {where}")
 
 
@@ -726,8 +711,8 @@ class TabulatedOp(SOpOp):
                 expected = canonical_set(input_sets[0])  # type: ignore[arg-type]
             else:
                 expected = canonical_set(itertools.product(*input_sets))  # type: ignore[arg-type]
-            key_set = set(keys)
-            missing = [v for v in expected if v not in key_set]
+            key_set = {value_key(k) for k in keys}
+            missing = [v for v in expected if value_key(v) not in key_set]
             if missing:
                 raise VerifyException(
                     f"table does not cover input {format_value(missing[0])} "
@@ -1147,7 +1132,7 @@ class ProgramOp(IRDLOperation):
                 f"bos and pad must differ, both are {format_value(bos)}"
             )
         for what, token in (("bos", bos), ("pad", pad)):
-            if token in set(vocab):
+            if value_key(token) in set(map(value_key, vocab)):
                 raise VerifyException(
                     f"{what} token {format_value(token)} is also in the vocab"
                 )

@@ -12,15 +12,16 @@ Text syntax::
 Floats always print with a ``.`` (or as ``inf``/``nan``) so that ``1`` and ``1.0``
 stay distinct through a round trip. A tuple of one element prints as ``(x)``.
 
-Value *sets* follow Python set semantics (``1``, ``1.0`` and ``True`` are one
-element, as in the evaluator); ``value_key`` gives the type-exact identity used
-for attribute equality, so IR never silently confuses ``True`` with ``1``.
+Values are told apart type-exactly (``value_key``): ``1``, ``1.0`` and ``True``
+compare equal in Python, but a RASP function can distinguish them, so value
+sets, table keys and relations keep them apart, and attribute equality never
+confuses ``True`` with ``1``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from xdsl.parser import AttrParser
@@ -66,21 +67,16 @@ def order_key(v: Value) -> tuple:
 
 
 def canonical_set(values: Iterable[Value]) -> tuple[Value, ...]:
-    """Sorted, deduplicated (by Python equality, like a Python set) tuple of values."""
-    out: list[Value] = []
-    seen: set = set()
-    has_nan = False
-    for v in sorted(values, key=order_key):
-        if isinstance(v, float) and math.isnan(v):
-            if not has_nan:
-                out.append(v)
-            has_nan = True
-            continue
-        if v in seen:
-            continue
-        seen.add(v)
-        out.append(v)
-    return tuple(out)
+    """Sorted tuple of the distinct values, distinct meaning type-exact.
+
+    ``1``, ``1.0`` and ``True`` compare equal in Python, but a RASP function can
+    tell them apart (``str`` does), so a value set keeps each of them; all NaNs
+    are one value.
+    """
+    distinct: dict[tuple, Value] = {}
+    for v in values:
+        distinct.setdefault(value_key(v), v)
+    return tuple(sorted(distinct.values(), key=order_key))
 
 
 def format_value(v: Value) -> str:
@@ -174,16 +170,43 @@ def parse_value(parser: AttrParser) -> Value:
     return value
 
 
-def parse_value_set(parser: AttrParser) -> tuple[Value, ...]:
-    """Parse ``{v, ...}``; rejects duplicates so the text stays canonical."""
+def parse_distinct_braced(
+    parser: AttrParser,
+    element: Callable[[], Any],
+    what: str,
+    key: Callable[[Any], Value] = lambda item: item,
+) -> list[Any]:
+    """Parse ``{e, ...}`` whose elements' keys must differ (type-exactly).
+
+    A repeated key is an error spanning exactly the braces, so the diagnostic
+    marks only the offending text.
+    """
     start = parser.pos
-    values = parser.parse_comma_separated_list(
-        parser.Delimiter.BRACES, lambda: parse_value(parser), " in a value set"
+    parser.parse_punctuation("{", f" to open a {what}")
+    items: list[Any] = []
+    if parser.parse_optional_punctuation("}") is not None:
+        return items
+    items.append(element())
+    while parser.parse_optional_punctuation(",") is not None:
+        items.append(element())
+    end = parser.pos + 1
+    parser.parse_punctuation("}", f" to close a {what}")
+    seen: set[tuple] = set()
+    for item in items:
+        k = value_key(key(item))
+        if k in seen:
+            parser.raise_error(
+                f"{what} lists {format_value(key(item))} twice", start, end
+            )
+        seen.add(k)
+    return items
+
+
+def parse_value_set(parser: AttrParser) -> tuple[Value, ...]:
+    """Parse ``{v, ...}``; rejects repeats so the text stays canonical."""
+    return canonical_set(
+        parse_distinct_braced(parser, lambda: parse_value(parser), "value set")
     )
-    canonical = canonical_set(values)
-    if len(canonical) != len(values):
-        parser.raise_error("value set lists a value twice", start, parser.pos)
-    return canonical
 
 
 def format_value_set(values: Iterable[Value]) -> str:

@@ -34,6 +34,7 @@ from raspir.dialects.values import (
     canonical_set,
     format_value,
     is_value,
+    value_key,
 )
 from raspir.errors import InvalidArgumentError, UnsupportedProgramError
 
@@ -113,7 +114,7 @@ def _check_arguments(
     for what, token in (("compiler_bos", bos), ("compiler_pad", pad)):
         if not is_value(token) or token is None:
             raise InvalidArgumentError(f"{what} {token!r} is not a usable token")
-        if token in set(vocab_set):
+        if value_key(token) in set(map(value_key, vocab_set)):
             raise InvalidArgumentError(
                 f"{what} {format_value(token)} is also in the vocab; pick a token "
                 "outside the vocab"
@@ -361,6 +362,8 @@ class _Importer:
     ) -> tuple[Value, ...]:
         inputs = self.values_of(expr.sop)
         if encoding == ir.CATEGORICAL:
+            # Several selected numbers are averaged by the evaluator; those means
+            # are not in this set, and lowering must reject programs needing them.
             return canonical_set([*inputs, default])
         numbers = [v for v in inputs if isinstance(v, bool | int | float)]
         means = _mean_values(numbers, self.max_seq_len, expr)
@@ -444,10 +447,10 @@ def _mean_values(
         raise UnsupportedProgramError(
             f"{describe(expr)}: cannot average non-finite values"
         )
-    singles: list[Value] = list(numbers)  # a single selection, averaged, equals itself
+    singles: list[Value] = list(numbers)  # one selected value comes out as itself
     if set(numbers) == {0, 1}:
         return singles + [
-            k / w for w in range(1, max_seq_len + 1) for k in range(w + 1)
+            k / w for w in range(2, max_seq_len + 1) for k in range(w + 1)
         ]
     exact = {Fraction(v) for v in numbers}
     sums = set(exact)

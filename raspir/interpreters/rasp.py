@@ -6,6 +6,9 @@ query-by-key matrix of booleans. The semantics are those of the RASP evaluator
 their tables, comparisons from their symbolic form. In a causal program every
 selector is masked so that query i only sees keys j <= i, like
 ``rasp.CausalEvaluator``.
+
+Sequences can differ in length only through an unchecked ``rasp.constant``;
+elementwise ops then stop at the shorter one, as the evaluator's ``zip`` does.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.interpreter import (
     Interpreter,
@@ -26,7 +30,7 @@ from xdsl.interpreter import (
 )
 
 from raspir.dialects import rasp as ir
-from raspir.dialects.values import Value, format_value
+from raspir.dialects.values import Value, format_value, value_key
 from raspir.errors import InvalidInputError, RaspirError
 from raspir.rasp import aggregate_selected
 
@@ -60,10 +64,11 @@ def check_input(program: ir.ProgramOp, xs: Sequence[Value]) -> list[Value]:
         raise InvalidInputError(
             f"input has {len(xs)} tokens, more than max_seq_len {n}"
         )
-    vocab = set(program.vocab.data)
+    vocab = {value_key(v) for v in program.vocab.data}
+    xs = [v.item() if isinstance(v, np.generic) else v for v in xs]
     for i, token in enumerate(xs):
         try:
-            known = token in vocab
+            known = value_key(token) in vocab
         except TypeError:  # an unhashable token (a list, a dict) is no token
             known = False
         if not known:
@@ -71,7 +76,7 @@ def check_input(program: ir.ProgramOp, xs: Sequence[Value]) -> list[Value]:
                 f"token {token!r} at position {i} is not in the vocab "
                 f"{{{', '.join(format_value(v) for v in program.vocab.data)}}}"
             )
-    return list(xs)
+    return xs
 
 
 def run_program(module: ModuleOp | ir.ProgramOp, xs: Sequence[Value]) -> list[Value]:
@@ -91,7 +96,7 @@ def run_values(program: ir.ProgramOp, xs: Sequence[Value]) -> dict[Any, Any]:
 
     class Recorder(Interpreter.Listener):
         def did_interpret_op(self, op, results: PythonValues) -> None:
-            for result, value in zip(op.results, results, strict=True):
+            for result, value in zip(op.results, results, strict=False):
                 values[result] = value
 
     interpreter.listeners = (Recorder(),)
@@ -112,17 +117,17 @@ def _mask(interpreter: Interpreter, matrix: Matrix) -> Matrix:
 def _combine(a: Matrix, b: Matrix, both) -> Matrix:
     """Elementwise combination of two selector matrices of the same shape."""
     return [
-        [both(x, y) for x, y in zip(r, s, strict=True)]
-        for r, s in zip(a, b, strict=True)
+        [both(x, y) for x, y in zip(r, s, strict=False)]
+        for r, s in zip(a, b, strict=False)
     ]
 
 
-def _lookup(op: ir.TabulatedOp, table: dict[Value, Value], key: Value) -> Value:
-    if key not in table:
+def _lookup(op: ir.TabulatedOp, table: dict[tuple, Value], key: Value) -> Value:
+    if value_key(key) not in table:
         raise EvaluationError(
             f"{op.name} '{op.label.data}': input {format_value(key)} is outside its table"
         )
-    out = table[key]
+    out = table[value_key(key)]
     if out is ir.UNDEFINED:
         raise EvaluationError(
             f"{op.name} '{op.label.data}': the function raised on input {format_value(key)}"
@@ -134,7 +139,7 @@ def aggregate(
     label: str, row: list[bool], values: list[Value], default: Value
 ) -> Value:
     """One query of an aggregate, with the evaluator's semantics."""
-    selected = [v for s, v in zip(row, values, strict=True) if s]
+    selected = [v for s, v in zip(row, values, strict=False) if s]
     try:
         return aggregate_selected(selected, default, f"'{label}'")
     except ValueError as e:
@@ -190,7 +195,7 @@ class RaspFunctions(InterpreterFunctions):
         return (
             [
                 None if x is None or y is None else _lookup(op, table, (x, y))
-                for x, y in zip(xs, ys, strict=True)
+                for x, y in zip(xs, ys, strict=False)
             ],
         )
 
@@ -203,7 +208,7 @@ class RaspFunctions(InterpreterFunctions):
         return (
             [
                 None if x is None or y is None else a * x + b * y
-                for x, y in zip(xs, ys, strict=True)
+                for x, y in zip(xs, ys, strict=False)
             ],
         )
 
@@ -233,8 +238,8 @@ class RaspFunctions(InterpreterFunctions):
             except (TypeError, ValueError) as e:
                 raise EvaluationError(f"select '{op.label.data}': {e}") from e
         else:
-            selected = set(predicate.data)
-            matrix = [[(k, q) in selected for k in keys] for q in queries]
+            selected = {value_key(pair) for pair in predicate.data}
+            matrix = [[value_key((k, q)) in selected for k in keys] for q in queries]
         return (_mask(interpreter, matrix),)
 
     @impl(ir.SelectAndOp)

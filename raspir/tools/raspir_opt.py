@@ -14,11 +14,43 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
+from io import BytesIO
+from typing import IO
 
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.exceptions import DiagnosticException, ParseError, PassFailedException
+from xdsl.utils.lexer import Input, Span
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from raspir.errors import RaspirError
+
+
+def unterminated_string_at(text: bytes) -> int | None:
+    """Offset of a string literal left open at the end of its line, if any.
+
+    String literals cannot span lines, so this is decided line by line. xDSL's
+    lexer takes exponential time on such a literal, so it is caught first.
+    """
+    in_string = False
+    opened = 0
+    i = 0
+    while i < len(text):
+        byte = text[i]
+        if in_string:
+            if byte == 0x5C:  # backslash: skip the escaped byte
+                i += 1
+            elif byte == 0x22:
+                in_string = False
+            elif byte == 0x0A:
+                return opened
+        elif byte == 0x22:
+            in_string, opened = True, i
+        elif text.startswith(b"//", i):  # a comment runs to the end of the line
+            end = text.find(b"\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        i += 1
+    return opened if in_string else None
 
 
 class RaspirOptMain(xDSLOptMain):
@@ -30,6 +62,15 @@ class RaspirOptMain(xDSLOptMain):
             action="store_true",
             help="show Python tracebacks for errors",
         )
+
+    def parse_chunk(
+        self, chunk: IO[bytes], file_extension: str, start_offset: int = 0
+    ) -> ModuleOp | None:
+        content = chunk.read()
+        if (at := unterminated_string_at(content)) is not None:
+            source = Input(content, self.get_input_name())
+            raise ParseError(Span(at, at + 1, source), "unterminated string literal")
+        return super().parse_chunk(BytesIO(content), file_extension, start_offset)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
