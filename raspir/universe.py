@@ -5,6 +5,7 @@ so both the stock ``xdsl-opt`` and ``raspir-opt`` see everything listed here.
 """
 
 from xdsl.ir import Dialect
+from xdsl.passes import ModulePass
 from xdsl.universe import Universe
 
 
@@ -14,8 +15,20 @@ def _rasp() -> Dialect:
     return Rasp
 
 
+def _sa() -> Dialect:
+    from raspir.dialects.sa import SA
+
+    return SA
+
+
+def _convert_rasp_to_sa() -> type[ModulePass]:
+    from raspir.passes.convert_rasp_to_sa import ConvertRaspToSaPass
+
+    return ConvertRaspToSaPass
+
+
 RASPIR_UNIVERSE = Universe(
-    all_dialects={"rasp": _rasp},
-    all_passes={},
+    all_dialects={"rasp": _rasp, "sa": _sa},
+    all_passes={"convert-rasp-to-sa": _convert_rasp_to_sa},
     all_targets={},
 )

@@ -489,7 +489,15 @@ class SOpOp(IRDLOperation):
         printer.print_attribute(self.result.type)
         printer.print_string(" values ")
         printer.print_string(format_value_set(self.values.data))
+        self.print_trailer(printer)
         _print_extra_attributes(printer, self)
+
+    def print_trailer(self, printer: Printer) -> None:
+        """Print what follows the value set (lower levels add constants here)."""
+
+    @classmethod
+    def parse_trailer(cls, parser: Parser) -> dict[str, Attribute]:
+        return {}
 
     def print_specific(self, printer: Printer) -> None:
         """Print what follows the operands (tables, defaults, ...)."""
@@ -509,6 +517,7 @@ class SOpOp(IRDLOperation):
         result_type = parser.parse_type()
         parser.parse_keyword("values")
         values = ValueSetAttr.new(parse_value_set(parser))
+        props |= cls.parse_trailer(parser)
         attrs = _parse_extra_attributes(parser)
         props |= {"label": StringAttr(label), "values": values}
         return cls.create(
@@ -1044,11 +1053,12 @@ class OutputOp(IRDLOperation):
         super().__init__(operands=[sop])
 
 
-@irdl_op_definition
-class ProgramOp(IRDLOperation):
-    """A RASP program with its compile settings."""
+class ProgramBase(IRDLOperation):
+    """A program with its compile settings; each level has its own program op.
 
-    name = "rasp.program"
+    Subclasses name their terminator (``OUTPUT_OP``) and may check their body
+    further in ``verify_body``.
+    """
 
     vocab = prop_def(ValueSetAttr)
     max_seq_len = prop_def(IntAttr)
@@ -1058,6 +1068,8 @@ class ProgramOp(IRDLOperation):
     body = region_def("single_block")
 
     traits = traits_def(IsolatedFromAbove())
+
+    OUTPUT_OP: ClassVar[type[IRDLOperation]]
 
     def __init__(
         self,
@@ -1079,14 +1091,26 @@ class ProgramOp(IRDLOperation):
             regions=[body],
         )
 
+    @classmethod
+    def like(cls, other: ProgramBase, body: Region):
+        """A program of this level with the settings of ``other``."""
+        return cls(
+            other.vocab.data,
+            other.max_seq_len.data,
+            other.bos.data,
+            other.pad.data,
+            other.is_causal,
+            body,
+        )
+
     @property
     def is_causal(self) -> bool:
         return bool(self.causal.value.data)
 
     @property
-    def output(self) -> OutputOp:
+    def output(self):
         last = self.body.block.last_op
-        assert isinstance(last, OutputOp)
+        assert isinstance(last, self.OUTPUT_OP)
         return last
 
     def print(self, printer: Printer) -> None:
@@ -1103,7 +1127,7 @@ class ProgramOp(IRDLOperation):
         printer.print_region(self.body, print_entry_block_args=False)
 
     @classmethod
-    def parse(cls, parser: Parser) -> ProgramOp:
+    def parse(cls, parser: Parser):
         parser.parse_keyword("vocab")
         vocab = parse_value_set(parser)
         parser.parse_keyword("max_seq_len")
@@ -1127,7 +1151,7 @@ class ProgramOp(IRDLOperation):
         if n < 1:
             raise VerifyException(f"max_seq_len must be at least 1, got {n}")
         bos, pad = self.bos.data, self.pad.data
-        if bos == pad:
+        if value_key(bos) == value_key(pad):
             raise VerifyException(
                 f"bos and pad must differ, both are {format_value(bos)}"
             )
@@ -1136,23 +1160,43 @@ class ProgramOp(IRDLOperation):
                 raise VerifyException(
                     f"{what} token {format_value(token)} is also in the vocab"
                 )
-        block = self.body.block
-        if not isinstance(block.last_op, OutputOp):
-            raise VerifyException("program body must end with rasp.output")
-        expected: dict[type, tuple[Value, ...]] = {
-            TokensOp: canonical_set(vocab),
-            IndicesOp: canonical_set(range(n)),
-            LengthOp: canonical_set(range(1, n + 1)),
-        }
-        for op in block.ops:
-            if type(op) in expected and not isinstance(op, ProgramOp):
+        if not isinstance(self.body.block.last_op, self.OUTPUT_OP):
+            raise VerifyException(f"program body must end with {self.OUTPUT_OP.name}")
+        self.verify_body()
+
+    def verify_body(self) -> None:
+        """Level-specific checks of the program body."""
+
+    def check_primitives(self, expected: dict[type, Iterable[Value]]) -> None:
+        """Each primitive op of a given class covers the values it can take."""
+        for op in self.body.block.ops:
+            if type(op) in expected:
                 assert isinstance(op, SOpOp)
                 _check_subset(
-                    expected[type(op)],
+                    canonical_set(expected[type(op)]),
                     op.values.data,
                     f"{op.name} value",
                     f"the value set of {op.name} '{op.label.data}'",
                 )
+
+
+@irdl_op_definition
+class ProgramOp(ProgramBase):
+    """A RASP program with its compile settings."""
+
+    name = "rasp.program"
+
+    OUTPUT_OP: ClassVar[type[IRDLOperation]] = OutputOp
+
+    def verify_body(self) -> None:
+        n = self.max_seq_len.data
+        self.check_primitives(
+            {
+                TokensOp: self.vocab.data,
+                IndicesOp: range(n),
+                LengthOp: range(1, n + 1),
+            }
+        )
 
 
 SOP_OPS: tuple[type[SOpOp], ...] = (

@@ -41,13 +41,14 @@ def is_value(v: object) -> bool:
 
 
 def value_key(v: Value) -> tuple:
-    """A hashable, type-exact identity for ``v`` (``True`` and ``1`` differ; nan == nan)."""
+    """A hashable, type-exact identity for ``v``: ``True``, ``1``, ``1.0`` differ,
+    so do ``0.0`` and ``-0.0``; every NaN is the same value."""
     if v is None:
         return ("none",)
     if isinstance(v, tuple):
         return ("tuple", tuple(value_key(x) for x in v))
-    if isinstance(v, float):
-        return ("float", "nan" if math.isnan(v) else v)
+    if isinstance(v, float):  # hex keeps -0.0 apart from 0.0; all NaNs are one
+        return ("float", "nan" if math.isnan(v) else v.hex())
     return (type(v).__name__, v)
 
 

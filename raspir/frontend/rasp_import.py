@@ -119,7 +119,7 @@ def _check_arguments(
                 f"{what} {format_value(token)} is also in the vocab; pick a token "
                 "outside the vocab"
             )
-    if bos == pad:
+    if value_key(bos) == value_key(pad):
         raise InvalidArgumentError(
             f"compiler_bos and compiler_pad must differ, both are {format_value(bos)}"
         )

@@ -229,17 +229,21 @@ def test_canonical_set_order():
     assert out[6:] == ("a", "b", (), (1,))
 
 
-def test_canonical_set_dedupes_by_python_equality_preferring_int():
+def test_canonical_set_keeps_int_float_and_bool_apart():
+    # 1, 1.0 and True are equal in Python but three values; equal numbers sort
+    # ints first, then floats, then bools.
     out = canonical_set([True, 1.0, 1])
-    assert out == (1,) and type(out[0]) is int
+    assert out == (1, 1.0, True)
+    assert [type(v) for v in out] == [int, float, bool]
     out = canonical_set([1.0, True])
-    assert out == (1.0,) and type(out[0]) is float
-    out = canonical_set([True, True])
-    assert out == (True,) and type(out[0]) is bool
-    out = canonical_set([0.0, False, -0.0])
-    assert len(out) == 1 and type(out[0]) is float
-    out = canonical_set([(1, "a"), (True, "a"), (1.0, "a")])
-    assert len(out) == 1
+    assert [type(v) for v in out] == [float, bool]
+    out = canonical_set([True, True, 1, 1])
+    assert out == (1, True) and [type(v) for v in out] == [int, bool]
+    out = canonical_set([0.0, False, 0, 2, 0.5])
+    assert out == (0, 0.0, False, 0.5, 2)
+    assert [type(v) for v in out] == [int, float, bool, float, int]
+    out = canonical_set([(True, "a"), (1.0, "a"), (1, "a"), (1, "a")])
+    assert [type(v[0]) for v in out] == [int, float, bool]
 
 
 def test_canonical_set_keeps_one_nan():
@@ -251,6 +255,7 @@ def test_canonical_set_treats_nan_inside_tuples_as_one_value():
     # Two nan objects are different Python objects, but the same RASP value.
     out = canonical_set([(float("nan"),), (float("nan"),), ("x", float("nan"))])
     assert len(out) == 2
+    assert len(canonical_set([(1, math.nan), (1, float("nan")), (1.0, math.nan)])) == 2
     text = "{" + ", ".join(format_value(v) for v in out) + "}"
     reparsed = parse_attr(f"#rasp.values<{text}>")
     assert len(reparsed.data) == 2
@@ -304,8 +309,24 @@ def test_other_value_attrs_equality_is_type_exact():
 def test_table_attr_sorts_keys_and_keeps_the_first_entry():
     table = ir.TableAttr([(2, 1), (1, 3), (1, 5)])
     assert table.data == ((1, 3), (2, 1))
-    assert table.as_dict() == {1: 3, 2: 1}
+    assert table.as_dict() == {value_key(1): 3, value_key(2): 1}
     assert ir.TableAttr([("a", 1), ("b", ir.UNDEFINED), ("c", 1)]).outputs() == (1,)
+
+
+def test_table_attr_keys_are_type_exact():
+    # 1, 1.0 and True are three inputs; only a truly repeated key is dropped.
+    table = ir.TableAttr([(True, "c"), (1.0, "b"), (1, "a"), (1.0, "x")])
+    assert table.data == ((1, "a"), (1.0, "b"), (True, "c"))
+    assert [type(k) for k, _ in table.data] == [int, float, bool]
+    assert table.as_dict() == {
+        value_key(1): "a",
+        value_key(1.0): "b",
+        value_key(True): "c",
+    }
+    nested = ir.TableAttr([((1, math.nan), "first"), ((1, float("nan")), "second")])
+    assert len(nested.data) == 1 and nested.data[0][1] == "first"
+    text = '#rasp.table<{1 -> "a", 1.0 -> "b", true -> "c"}>'
+    assert parse_attr(text) == table
 
 
 def test_attribute_text_syntax():
@@ -355,11 +376,22 @@ def test_attribute_verifiers():
     ):
         ir.ValueSetAttr.new((2, 1)).verify()
     with pytest.raises(VerifyException, match=r"repeats a value$"):
-        ir.ValueSetAttr.new((1, True)).verify()
+        ir.ValueSetAttr.new((1, 1)).verify()
+    with pytest.raises(VerifyException, match=r"repeats a value$"):
+        ir.ValueSetAttr.new((math.nan, (1, math.nan), (1, float("nan")))).verify()
+    # Equal numbers of different types are distinct, ordered int, float, bool.
+    ir.ValueSetAttr.new((1, 1.0, True)).verify()
+    with pytest.raises(VerifyException, match=r"not in canonical order"):
+        ir.ValueSetAttr.new((True, 1)).verify()
     with pytest.raises(
         VerifyException, match=r"^table keys are not in canonical order or repeat$"
     ):
         ir.TableAttr.new(((2, 1), (1, 1))).verify()
+    with pytest.raises(
+        VerifyException, match=r"^table keys are not in canonical order or repeat$"
+    ):
+        ir.TableAttr.new(((1, "a"), (1, "b"))).verify()
+    ir.TableAttr.new(((1, "a"), (True, "b"))).verify()
     with pytest.raises(VerifyException, match=r"^unknown comparison 'lessthan'$"):
         ir.ComparisonAttr.new("lessthan").verify()
     with pytest.raises(
@@ -490,7 +522,10 @@ def test_op_accessors():
     ops = {op.label.data: op for op in prog.body.block.ops if "label" in op.properties}
     assert ops["tokens"].encoding == ir.CATEGORICAL
     assert ops["length"].encoding == ir.NUMERICAL
-    assert ops["upper"].table.as_dict() == {"a": "A", "b": ir.UNDEFINED}
+    assert ops["upper"].table.as_dict() == {
+        value_key("a"): "A",
+        value_key("b"): ir.UNDEFINED,
+    }
     assert ops["lin"].fst_factor.data == 0.5 and ops["lin"].snd_factor.data == -1
     assert ops["agg"].default.data is None and ops["mean"].default.data == 0
     assert ops["lt"].predicate == ir.ComparisonAttr("lt")
@@ -756,17 +791,56 @@ def test_well_formed_edge_cases_verify():
     parse_ir(text).verify()
 
 
+def test_type_exact_vocab_tables_and_relations_verify():
+    # 1, 1.0 and true are three tokens, three table inputs and three relation
+    # keys; pad 2.0 is not the vocab's 2.
+    text = program(
+        '  %m = rasp.map "m" %t {1 -> "a", 1.0 -> "b", true -> "c", 2 -> "d"} : '
+        '!rasp.sop<categorical> values {"a", "b", "c", "d"}\n'
+        '  %s = rasp.select "s" %t, %t {(1, 1.0), (1.0, true), (true, 1)}\n'
+        "  rasp.output %m : !rasp.sop<categorical>\n",
+        header="rasp.program vocab {true, 2, 1.0, 1} max_seq_len 3 bos 0 pad 2.0 {\n",
+        tokens='  %t = rasp.tokens "tokens" : !rasp.sop<categorical> '
+        "values {1, 1.0, true, 2}\n",
+    )
+    module = parse_ir(text)
+    module.verify()
+    prog = module.body.block.first_op
+    assert prog.vocab.data == (1, 1.0, True, 2)
+    assert [type(v) for v in prog.vocab.data] == [int, float, bool, int]
+    printed = print_ir(module)
+    assert (
+        "rasp.program vocab {1, 1.0, true, 2} max_seq_len 3 bos 0 pad 2.0 {" in printed
+    )
+    assert '{1 -> "a", 1.0 -> "b", true -> "c", 2 -> "d"}' in printed
+    assert "{(1, 1.0), (1.0, true), (true, 1)}" in printed
+    # Without the entry for 1.0, the entries for 1 and true do not cover it.
+    missing = text.replace('1.0 -> "b", ', "")
+    assert verify_error(missing) == (
+        "rasp.map 'm': table does not cover input 1.0 of its input value set"
+    )
+
+
 # Parse errors for the dialect's custom syntax.
 
 
 PARSE_CASES = {
-    "value set lists a value twice": (
-        _map('{"a" -> 1, "b" -> 1}', "{1, 1.0}"),
-        "value set lists a value twice",
+    "value set repeats a value": (
+        _map('{"a" -> 1, "b" -> 1}', "{1, 1.0, true, 1}"),
+        "value set lists 1 twice",
     ),
-    "table lists an input twice": (
+    "value set repeats a nested nan": (
+        _map('{"a" -> 1, "b" -> 1}', "{1, (nan, 1), (nan, 1)}"),
+        "value set lists (nan, 1) twice",
+    ),
+    "table repeats an input": (
         _map('{"a" -> 1, "a" -> 2, "b" -> 1}', "{1, 2}"),
-        "function table lists an input twice",
+        'function table lists "a" twice',
+    ),
+    "relation repeats a pair": (
+        '  %s = rasp.select "s" %t, %t {("a", "a"), ("a", 1), ("a", 1.0), ("a", 1)}\n'
+        "  rasp.output %t : !rasp.sop<categorical>\n",
+        'relation lists ("a", 1) twice',
     ),
     "table without arrow": (
         _map('{"a" => 1, "b" -> 1}', "{1}"),
@@ -827,17 +901,31 @@ def test_parse_errors(case):
 
 
 @pytest.mark.parametrize(
-    "body",
+    "body,braces",
     [
-        _map('{"a" -> 1, "b" -> 1}', "{1, 1.0}"),
-        _map('{"a" -> 1, "a" -> 2, "b" -> 1}', "{1, 2}"),
-        '  %s = rasp.select "s" %t, %t {("a", "a"), ("a", "a")}\n'
-        "  rasp.output %t : !rasp.sop<categorical>\n",
+        (_map('{"a" -> 1, "b" -> 1}', "{1, 1.0, true, 1}"), "{1, 1.0, true, 1}"),
+        (
+            _map('{"a" -> 1, "a" -> 2, "b" -> 1}', "{1, 2}"),
+            '{"a" -> 1, "a" -> 2, "b" -> 1}',
+        ),
+        (
+            '  %s = rasp.select "s" %t, %t {("a", "a"), ("a", "a")}\n'
+            "  rasp.output %t : !rasp.sop<categorical>\n",
+            '{("a", "a"), ("a", "a")}',
+        ),
     ],
     ids=["value set", "table", "relation"],
 )
-def test_duplicate_diagnostics_mark_only_the_offending_line(body):
+def test_duplicate_diagnostics_mark_exactly_the_braces(body, braces):
     error = parse_error(program(body))
+    source = body.splitlines()[0]
+    column = source.index(braces)
     # The location, the source line, the marker and the message; not the next line.
-    assert error.startswith("<unknown>:3:"), error
+    location, line, marker, message = error.splitlines()
+    assert location == f"<unknown>:3:{column + 1}", error
+    assert line.strip() == source.strip(), error
+    # The marker underlines the braces and nothing else.
+    offset = len(line) - len(line.lstrip()) - (len(source) - len(source.lstrip()))
+    assert marker[offset:] == " " * column + "^" * len(braces), error
+    assert message.strip().endswith(" twice"), error
     assert "rasp.output" not in error, error

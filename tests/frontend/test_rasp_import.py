@@ -27,6 +27,7 @@ from xdsl.printer import Printer
 import raspir.frontend.rasp_import as rasp_import
 from raspir import lib, rasp
 from raspir.dialects import rasp as ir
+from raspir.dialects.values import value_key
 from raspir.errors import InvalidArgumentError, UnsupportedProgramError
 from raspir.frontend.rasp_import import to_rasp_ir
 from raspir.interpreters.rasp import (
@@ -58,6 +59,16 @@ def print_ir(module: ModuleOp) -> str:
 
 def parse_ir(text: str) -> ModuleOp:
     return Parser(_context(), text).parse_module()
+
+
+def same_values(xs: list, ys: list) -> bool:
+    """Equal lists of RASP values, told apart type-exactly (1, 1.0 and True differ)."""
+    return [value_key(x) for x in xs] == [value_key(y) for y in ys]
+
+
+def keyed(table: dict) -> dict:
+    """A table's expected ``as_dict()``: outputs keyed by their input's value_key."""
+    return {value_key(k): v for k, v in table.items()}
 
 
 def body_ops(module: ModuleOp) -> list:
@@ -126,15 +137,15 @@ def test_lib_program_imports_round_trips_and_matches_evaluator(
     for _ in range(100):
         xs = entry.random_input(rng, max_seq_len)
         expected = rasp.evaluate(program, xs, causal=causal)
-        assert run_program(module, xs) == expected, xs
+        assert same_values(run_program(module, xs), expected), xs
         # The reparsed module computes the same thing as the imported one.
-        assert run_program(reparsed, xs) == expected, xs
-        # Every intermediate value lies in its s-op's inferred value set.
+        assert same_values(run_program(reparsed, xs), expected), xs
+        # Every intermediate value lies in its s-op's inferred value set, type and all.
         values = run_values(prog_op, xs)
         for op in sop_ops(module):
-            allowed = set(op.values.data)
+            allowed = {value_key(v) for v in op.values.data}
             for v in values[op.result]:
-                assert v in allowed, (op.label.data, v, xs)
+                assert value_key(v) in allowed, (op.label.data, v, xs)
 
 
 def test_lib_programs_accept_the_empty_input():
@@ -205,7 +216,7 @@ def test_map_output_value_set_is_deduplicated_and_sorted():
     module = to_rasp_ir(rasp.Map(lambda i: i % 2 == 0, rasp.indices), ["a"], 5)
     op = output_op(module)
     assert op.values.data == (False, True)
-    assert op.table.as_dict() == {0: True, 1: False, 2: True, 3: False, 4: True}
+    assert op.table.as_dict() == keyed({0: True, 1: False, 2: True, 3: False, 4: True})
 
 
 def test_none_passes_through_map_and_sequence_map_tables():
@@ -229,14 +240,16 @@ def test_none_passes_through_map_and_sequence_map_tables():
     assert up.table.data == ((None, None), ("a", "A"), ("b", "B"))
     assert up.values.data == (None, "A", "B")
     jo = op_labelled(module, "joined")
-    assert jo.table.as_dict() == {
-        (None, 0): None,
-        (None, 1): None,
-        ("A", 0): "A0",
-        ("A", 1): "A1",
-        ("B", 0): "B0",
-        ("B", 1): "B1",
-    }
+    assert jo.table.as_dict() == keyed(
+        {
+            (None, 0): None,
+            (None, 1): None,
+            ("A", 0): "A0",
+            ("A", 1): "A1",
+            ("B", 0): "B0",
+            ("B", 1): "B1",
+        }
+    )
     assert jo.values.data == (None, "A0", "A1", "B0", "B1")
     assert '{none -> none, "a" -> "A", "b" -> "B"}' in print_ir(module)
     for xs in (["a"], ["a", "b"], ["b", "b"]):
@@ -262,27 +275,38 @@ def test_numerical_aggregate_of_binary_sop_contains_every_fraction(n):
     module = to_rasp_ir(prog, ["a", "b"], n)
     op = output_op(module)
     assert op.encoding == ir.NUMERICAL
-    values = set(op.values.data)
-    for w in range(1, n + 1):
+    values = {value_key(v) for v in op.values.data}
+    # One selected value comes out as itself (False or True); two or more are
+    # averaged to k/w; nothing selected gives the default 0.
+    for w in range(2, n + 1):
         for k in range(w + 1):
-            assert k / w in values, f"{k}/{w} missing at max_seq_len {n}"
-    # Nothing else: every value is k/w for some w <= n.
-    fractions = {k / w for w in range(1, n + 1) for k in range(w + 1)}
-    assert values == fractions
+            assert value_key(k / w) in values, f"{k}/{w} missing at max_seq_len {n}"
+    expected = [False, True, 0] + [k / w for w in range(2, n + 1) for k in range(w + 1)]
+    # Nothing else, told apart type-exactly: at n = 1 there is no float at all.
+    assert values == {value_key(v) for v in expected}
+    assert (value_key(1.0) in values) == (n > 1)
 
 
 def test_numerical_aggregate_contains_two_thirds_at_three():
     prog = lib.make_frac_prevs(rasp.tokens == "a")
     module = to_rasp_ir(prog, ["a", "b"], 3)
-    assert output_op(module).values.data == (0, 1 / 3, 0.5, 2 / 3, 1.0)
-    assert run_program(module, ["a", "a", "b"]) == [1.0, 1.0, 2 / 3]
+    # The default 0, the single selections False and True, and the means 0.0,
+    # 1/3, 0.5, 2/3, 1.0 of two or three of them: all distinct values.
+    values = output_op(module).values.data
+    assert values == (0, 0.0, False, 1 / 3, 0.5, 2 / 3, 1.0, True)
+    assert [type(v) for v in values] == [int, float, bool, *[float] * 4, bool]
+    out = run_program(module, ["a", "a", "b"])
+    assert out == [True, 1.0, 2 / 3]
+    assert [type(v) for v in out] == [bool, float, float]
 
 
 def _all_means(values, max_seq_len):
-    means = set()
-    for width in range(1, max_seq_len + 1):
+    """The value_keys of every aggregate result: one selected value as itself,
+    the exact mean of two or more as a float."""
+    means = {value_key(v) for v in values}
+    for width in range(2, max_seq_len + 1):
         for combo in itertools.combinations_with_replacement(values, width):
-            means.add(float(Fraction(sum(combo), width)))
+            means.add(value_key(float(Fraction(sum(combo), width))))
     return means
 
 
@@ -293,14 +317,18 @@ def test_numerical_mean_of_non_binary_values():
     prog = rasp.numerical(rasp.Aggregate(prevs, values, default=0)).named("mean")
     module = to_rasp_ir(prog, ["a", "b", "c"], 3)
     op = output_op(module)
-    assert set(op.values.data) == _all_means([0, 1, 3], 3)
-    assert 4 / 3 in set(op.values.data)
-    assert 7 / 3 in set(op.values.data)
-    assert run_program(module, ["a", "b", "c"]) == [0, 0.5, 4 / 3]
+    keys = {value_key(v) for v in op.values.data}
+    assert keys == _all_means([0, 1, 3], 3)
+    assert len(keys) == len(op.values.data)
+    assert value_key(4 / 3) in keys and value_key(7 / 3) in keys
+    # 3 alone stays the int 3; 3 averaged with itself is the float 3.0.
+    assert value_key(3) in keys and value_key(3.0) in keys
+    out = run_program(module, ["a", "b", "c"])
+    assert out == [0, 0.5, 4 / 3] and type(out[0]) is int
     for xs in itertools.product("abc", repeat=3):
         out = prog(list(xs))
-        assert set(out) <= set(op.values.data)
-        assert run_program(module, list(xs)) == out
+        assert {value_key(v) for v in out} <= keys
+        assert same_values(run_program(module, list(xs)), out)
 
 
 def test_numerical_mean_of_floats_is_in_the_value_set():
@@ -549,9 +577,9 @@ def test_value_sets_are_sound_on_random_programs(case, rnd):
             out = evaluate_or_error(expr, xs, causal)
             if isinstance(out, Exception):
                 continue
-            allowed = set(ops[name].values.data)
+            allowed = {value_key(v) for v in ops[name].values.data}
             for v in out:
-                assert v in allowed, (name, v, xs, ops[name].values.data)
+                assert value_key(v) in allowed, (name, v, xs, ops[name].values.data)
 
         # The interpreter fails exactly where the evaluator fails, else agrees.
         expected = evaluate_or_error(program, xs, causal)
@@ -559,12 +587,12 @@ def test_value_sets_are_sound_on_random_programs(case, rnd):
             with pytest.raises(EvaluationError):
                 run_program(module, xs)
             continue
-        assert run_program(module, xs) == expected
+        assert same_values(run_program(module, xs), expected)
         values = run_values(prog_op, xs)
         for name, expr in named.items():
             if name in ops:
-                assert values[ops[name].result] == rasp.evaluate(
-                    expr, xs, causal=causal
+                assert same_values(
+                    values[ops[name].result], rasp.evaluate(expr, xs, causal=causal)
                 )
 
 
@@ -692,7 +720,7 @@ def test_raising_map_gives_error_entries_warning_and_runtime_error():
     assert "(boom)" in messages[0] and '("b")' in messages[0]
 
     op = output_op(module)
-    assert op.table.as_dict() == {"a": 1, "b": ir.UNDEFINED}
+    assert op.table.as_dict() == keyed({"a": 1, "b": ir.UNDEFINED})
     assert op.values.data == (1,)
     text = assert_round_trip(module)
     assert '{"a" -> 1, "b" -> error}' in text
@@ -732,8 +760,9 @@ def test_raising_sequence_map_on_unreachable_pairs_never_fails_at_run_time():
     ):
         module = to_rasp_ir(prog, ["a"], 3)
     table = output_op(module).table.as_dict()
-    assert table[(0, 1)] == 1 and table[(2, 3)] == 1
-    assert table[(1, 1)] is ir.UNDEFINED and table[(2, 1)] is ir.UNDEFINED
+    assert table[value_key((0, 1))] == 1 and table[value_key((2, 3))] == 1
+    assert table[value_key((1, 1))] is ir.UNDEFINED
+    assert table[value_key((2, 1))] is ir.UNDEFINED
     for n in range(4):
         xs = ["a"] * n
         assert run_program(module, xs) == prog(xs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from xdsl.context import Context
 from xdsl.dialects.builtin import Builtin, ModuleOp
@@ -141,6 +142,38 @@ def test_input_errors_are_raspir_value_errors():
         run_program(module, ["z"])
 
 
+def test_input_tokens_must_match_the_vocab_type_exactly():
+    module = module_of(OUTPUT_T, vocab="{1, 2}")
+    assert run_program(module, [2, 1]) == [2, 1]
+    # 1.0 and True equal 1 in Python, but they are other tokens.
+    with pytest.raises(
+        InvalidInputError,
+        match=r"^token 1\.0 at position 1 is not in the vocab \{1, 2\}$",
+    ):
+        run_program(module, [2, 1.0])
+    with pytest.raises(InvalidInputError, match=r"^token True at position 0 "):
+        run_program(module, [True])
+    mixed = module_of(OUTPUT_T, vocab="{1, 1.0, true}")
+    out = run_program(mixed, [True, 1.0, 1])
+    assert out == [True, 1.0, 1]
+    assert [type(v) for v in out] == [bool, float, int]
+
+
+def test_numpy_scalar_tokens_are_converted_to_python_values():
+    module = module_of(OUTPUT_T, vocab="{1, 2}")
+    xs = [np.int64(2), np.int32(1)]
+    assert check_input(find_program(module), xs) == [2, 1]
+    out = run_program(module, xs)
+    assert out == [2, 1] and [type(v) for v in out] == [int, int]
+    with pytest.raises(InvalidInputError, match=r"^token 2\.0 at position 0 "):
+        run_program(module, [np.float64(2.0)])
+    with pytest.raises(InvalidInputError, match=r"^token True at position 0 "):
+        run_program(module, [np.bool_(True)])
+    strings = module_of(OUTPUT_T)
+    out = run_program(strings, [np.str_("b"), "a"])
+    assert out == ["b", "a"] and type(out[0]) is str
+
+
 def test_tuple_input_is_accepted_and_check_input_returns_a_list():
     module = module_of(OUTPUT_T)
     assert run_program(module, ("a", "c")) == ["a", "c"]
@@ -228,6 +261,20 @@ def test_map_looks_up_its_table():
         "  rasp.output %m : !rasp.sop<categorical>\n"
     )
     assert run(body, ["c", "b", "a"]) == [None, (2, "x"), 1]
+
+
+def test_map_lookup_is_type_exact():
+    body = (
+        '  %m = rasp.map "m" %t {1 -> "int", 1.0 -> "float", true -> "bool"} : '
+        '!rasp.sop<categorical> values {"bool", "float", "int"}\n'
+        "  rasp.output %m : !rasp.sop<categorical>\n"
+    )
+    assert run(body, [True, 1, 1.0, 1], vocab="{1, 1.0, true}") == [
+        "bool",
+        "int",
+        "float",
+        "int",
+    ]
 
 
 def test_map_error_entry_fails_only_when_reached():
@@ -352,6 +399,22 @@ def test_aggregate_mean_of_numbers():
     )
     out = run(body, ["b", "a", "c", "c"])
     assert out == [1, 0.5, 4 / 3, 7 / 4]
+    # Position 0 selects one value, which comes out unchanged (an int).
+    assert [type(v) for v in out] == [int, float, float, float]
+
+
+def test_aggregate_single_selected_number_keeps_its_type():
+    body = (
+        '  %v = rasp.map "v" %t {"a" -> true, "b" -> 3, "c" -> 2.5} : '
+        "!rasp.sop<numerical> values {2.5, 3, true}\n"
+        '  %s = rasp.select "s" %i, %i eq\n'
+        '  %a = rasp.aggregate "a" %s, %v default 0 : !rasp.sop<numerical> '
+        "values {0, 2.5, 3, true}\n"
+        "  rasp.output %a : !rasp.sop<numerical>\n"
+    )
+    out = run(body, ["a", "b", "c"])
+    assert out == [True, 3, 2.5]
+    assert [type(v) for v in out] == [bool, int, float]
 
 
 def test_aggregate_mean_matches_the_evaluator():
@@ -405,6 +468,15 @@ def test_select_keys_and_queries_from_different_sops():
         [True, False, True],
         [False, False, False],
     ]
+
+
+def test_select_relation_is_type_exact_about_values():
+    # The pair (1, true) selects key 1 for query true only: not 1.0, not true.
+    ops = '  %s = rasp.select "s" %t, %t {(1, true)}\n'
+    module = module_of(width_of(ops), vocab="{1, 1.0, true}")
+    assert run_program(module, [1, 1.0, True]) == [0, 0, 1]
+    assert run_program(module, [True, 1.0]) == [0, 0]
+    assert run_program(module, [True, 1, 1]) == [2, 0, 0]
 
 
 def test_select_relation_is_type_exact_about_tuples_of_values():
@@ -568,6 +640,19 @@ def test_evaluation_error_names_op_and_input():
     assert re.search("risky", str(info.value))
 
 
+def test_sequences_of_different_lengths_are_zipped_to_the_shorter():
+    table = ", ".join(f"({c}, {i}) -> {10 * c + i}" for c in (1, 3) for i in range(3))
+    body = (
+        '  %c = rasp.constant "c" [3, 1] unchecked : !rasp.sop<categorical> values {1, 3}\n'
+        f'  %sm = rasp.sequence_map "sm" %c, %i {{{table}}} : !rasp.sop<categorical> '
+        "values {10, 11, 12, 30, 31, 32}\n"
+        "  rasp.output %sm : !rasp.sop<categorical>\n"
+    )
+    assert run(body, ["a", "b", "c"], n=3) == [30, 11]
+    assert run(body, ["a"], n=3) == [30]
+    assert run(body, [], n=3) == []
+
+
 @pytest.mark.parametrize("length", [1, 3])
 def test_unchecked_constant_of_another_length_behaves_as_in_the_evaluator(length):
     const = rasp.ConstantSOp([1, 2], check_length=False)
@@ -575,6 +660,24 @@ def test_unchecked_constant_of_another_length_behaves_as_in_the_evaluator(length
         rasp.SequenceMap(lambda a, b: (a, b), const, rasp.indices),
         rasp.Aggregate(
             rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ), const
+        ),
+        rasp.numerical(
+            rasp.LinearSequenceMap(
+                rasp.numerical(const), rasp.numerical(rasp.indices), 1, 10
+            )
+        ),
+        rasp.SelectorWidth(
+            rasp.SelectorAnd(
+                rasp.Select(const, rasp.indices, rasp.Comparison.TRUE),
+                rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.TRUE),
+            )
+        ),
+        rasp.Aggregate(
+            rasp.SelectorOr(
+                rasp.Select(const, rasp.indices, rasp.Comparison.EQ),
+                rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.FALSE),
+            ),
+            rasp.tokens,
         ),
     ]
     xs = ["a"] * length

@@ -145,7 +145,20 @@ MALFORMED = {
     "duplicate in value set": (
         '  %f = rasp.full "f" fill 1 : !rasp.sop<categorical> values {1, 2, 1}\n'
         "  rasp.output %t : !rasp.sop<categorical>\n",
-        "value set lists a value twice",
+        "value set lists 1 twice",
+        3,
+    ),
+    "duplicate in table": (
+        '  %m = rasp.map "m" %t {"a" -> 1, "b" -> 2, "a" -> 3} : '
+        "!rasp.sop<categorical> values {1, 2, 3}\n"
+        "  rasp.output %m : !rasp.sop<categorical>\n",
+        'function table lists "a" twice',
+        3,
+    ),
+    "duplicate in relation": (
+        '  %s = rasp.select "s" %t, %t {("a", "b"), ("b", "a"), ("a", "b")}\n'
+        "  rasp.output %t : !rasp.sop<categorical>\n",
+        'relation lists ("a", "b") twice',
         3,
     ),
     "unknown comparison": (
@@ -157,7 +170,7 @@ MALFORMED = {
     "unclosed value set": (
         '  %f = rasp.full "f" fill 1 : !rasp.sop<categorical> values {1\n'
         "  rasp.output %t : !rasp.sop<categorical>\n",
-        "'}' expected in a value set",
+        "Expected '}' to close a value set",
         4,
     ),
     "redefined value": (
@@ -200,7 +213,11 @@ def test_unterminated_string_is_reported_promptly():
         result = raspir_opt(stdin=program(body), timeout=5)
     except subprocess.TimeoutExpired:
         pytest.fail("raspir-opt did not finish within 5 s on an unterminated string")
-    assert_diagnostic(result, "string literal")
+    stderr = assert_diagnostic(result, "unterminated string literal")
+    # Reported at the opening quote, like any other parse error.
+    column = body.index('"abc') + 1
+    assert stderr.startswith(f"raspir-opt: error: stdin:3:{column}\n"), stderr
+    assert stderr.splitlines()[2].strip() == "^", stderr
 
 
 # Ill-formed programs: the verifier's message, exit 1, no traceback.

@@ -3,10 +3,10 @@
 // RUN: raspir-opt %s --split-input-file --verify-diagnostics | grep -c "| Operation does not verify: " | filecheck %s --check-prefix=COUNT
 
 // Every chunk below fails verification: none is printed back as a module.
-// All but one of the 41 chunks point at the offending op; the missing
+// All but one of the 44 chunks point at the offending op; the missing
 // terminator is reported without a location.
 // ALLFAIL-NOT: builtin.module {
-// COUNT: 40
+// COUNT: 43
 
 // == Function tables (rasp.map, rasp.sequence_map) ==
 
@@ -64,6 +64,16 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   rasp.output %sm : !rasp.sop<categorical>
 }
 // CHECK: rasp.sequence_map 'pairs': table input ("b", 2) is not in the input value set
+
+// -----
+
+// Table inputs are type-exact: the entries for 1 and true do not cover 1.0.
+rasp.program vocab {1, 1.0} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 1.0}
+  %m = rasp.map "m" %tokens {1 -> "a", true -> "b"} : !rasp.sop<categorical> values {"a", "b"}
+  rasp.output %m : !rasp.sop<categorical>
+}
+// CHECK: rasp.map 'm': table does not cover input 1.0 of its input value set
 
 // == Value sets and encodings ==
 
@@ -229,6 +239,17 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
 
 // -----
 
+// A relation's keys are type-exact: true is not the token 1.
+rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 2}
+  %sel = rasp.select "rel" %tokens, %tokens {(1, 2), (true, 1)}
+  %w = rasp.selector_width "w" %sel : !rasp.sop<categorical> values {0, 1, 2}
+  rasp.output %w : !rasp.sop<categorical>
+}
+// CHECK: rasp.select 'rel': selected key true is not in the keys' value set
+
+// -----
+
 rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   %f = rasp.full "three" fill 3 : !rasp.sop<categorical> values {2}
   rasp.output %f : !rasp.sop<categorical>
@@ -242,6 +263,15 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   rasp.output %c : !rasp.sop<categorical>
 }
 // CHECK: rasp.constant 'c': constant value (3) is not in the value set
+
+// -----
+
+// Value sets are type-exact: 1 is in neither of 1.0 and true.
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %c = rasp.constant "c" [1.0, true, 1] : !rasp.sop<categorical> values {1.0, true}
+  rasp.output %c : !rasp.sop<categorical>
+}
+// CHECK: rasp.constant 'c': constant value 1 is not in the value set
 
 // == rasp.program and rasp.output ==
 
@@ -287,8 +317,10 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "a" pad "PAD" {
 
 // -----
 
-rasp.program vocab {1, 2} max_seq_len 2 bos 0 pad 2.0 {
-  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 2}
+// Membership is type-exact: pad 2.0 collides with the vocab's 2.0, while a
+// vocab {1, 2} would accept it.
+rasp.program vocab {1, 2.0} max_seq_len 2 bos 0 pad 2.0 {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 2.0}
   rasp.output %tokens : !rasp.sop<categorical>
 }
 // CHECK: pad token 2.0 is also in the vocab

@@ -31,20 +31,21 @@ rasp.program vocab {"a", "b", "a"} max_seq_len 1 bos "BOS" pad "PAD" {
 }
 // CHECK:      {{.*}}parse-errors.mlir:[[# @LINE - 2]]:20
 // CHECK-NEXT: rasp.program vocab {"a", "b", "a"} max_seq_len 1 bos "BOS" pad "PAD" {
-// CHECK-NEXT: ^^^^^^^^^^^^^^^^
-// CHECK-NEXT: value set lists a value twice
+// CHECK-NEXT: ^^^^^^^^^^^^^^^
+// CHECK-NEXT: value set lists "a" twice
 
 // -----
 
-// Value sets have Python set semantics: 1, 1.0 and true are one element.
+// Value sets are type-exact (1, 1.0 and true are three elements), but all NaNs,
+// nested ones included, are one value.
 rasp.program vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, "a", true}
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, (nan, 1.0), 1.0, "a", true, (nan, 1.0)}
   rasp.output %tokens : !rasp.sop<categorical>
 }
 // CHECK:      {{.*}}parse-errors.mlir:[[# @LINE - 3]]:66
-// CHECK-NEXT: %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, "a", true}
-// CHECK-NEXT: ^^^^^^^^^^^^^^
-// CHECK-NEXT: value set lists a value twice
+// CHECK-NEXT: %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, (nan, 1.0), 1.0, "a", true, (nan, 1.0)}
+// CHECK-NEXT: ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+// CHECK-NEXT: value set lists (nan, 1.0) twice
 
 // -----
 
@@ -55,8 +56,48 @@ rasp.program vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
 }
 // CHECK:      {{.*}}parse-errors.mlir:[[# @LINE - 3]]:29
 // CHECK-NEXT: %m = rasp.map "m" %tokens {"a" -> 1, "a" -> 2} : !rasp.sop<categorical> values {1, 2}
-// CHECK-NEXT: ^^^^^^^^^^^^^^^^^^^^^
-// CHECK-NEXT: function table lists an input twice
+// CHECK-NEXT: ^^^^^^^^^^^^^^^^^^^^
+// CHECK-NEXT: function table lists "a" twice
+
+// -----
+
+// Table inputs are type-exact: 1 and true are two inputs, 1 twice is an error.
+rasp.program vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a"}
+  %m = rasp.map "m" %tokens {1 -> "a", true -> "b", 1 -> "c"} : !rasp.sop<categorical> values {"a", "b", "c"}
+  rasp.output %tokens : !rasp.sop<categorical>
+}
+// CHECK:      {{.*}}parse-errors.mlir:[[# @LINE - 3]]:29
+// CHECK-NEXT: %m = rasp.map "m" %tokens {1 -> "a", true -> "b", 1 -> "c"} : !rasp.sop<categorical> values {"a", "b", "c"}
+// CHECK-NEXT: ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+// CHECK-NEXT: function table lists 1 twice
+
+// -----
+
+// Relations too: (1, 2) and (1.0, 2) are two pairs.
+rasp.program vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a"}
+  %s = rasp.select "s" %tokens, %tokens {(1, 2), (1.0, 2), ("a", "a"), (1, 2)}
+  rasp.output %tokens : !rasp.sop<categorical>
+}
+// CHECK:      {{.*}}parse-errors.mlir:[[# @LINE - 3]]:41
+// CHECK-NEXT: %s = rasp.select "s" %tokens, %tokens {(1, 2), (1.0, 2), ("a", "a"), (1, 2)}
+// CHECK-NEXT: ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+// CHECK-NEXT: relation lists (1, 2) twice
+
+// -----
+
+// A string literal left open at the end of its line is reported at its
+// opening quote.
+rasp.program vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a"}
+  %f = rasp.full "f" fill "abc : !rasp.sop<categorical> values {1}
+  rasp.output %tokens : !rasp.sop<categorical>
+}
+// CHECK:      {{.*}}parse-errors.mlir:[[# @LINE - 3]]:27
+// CHECK-NEXT: %f = rasp.full "f" fill "abc : !rasp.sop<categorical> values {1}
+// CHECK-NEXT: ^
+// CHECK-NEXT: unterminated string literal
 
 // -----
 

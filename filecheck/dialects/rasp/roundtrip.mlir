@@ -40,8 +40,8 @@ rasp.program vocab {1, 2, "a"} max_seq_len 3 bos "BOS" pad none causal attribute
   %and = rasp.select_and "and" %s_lt, %rel
   %or = rasp.select_or "or" %and, %s_eq
   %not = rasp.select_not "not" %or attributes {hint = "negated"}
-  %mean = rasp.aggregate "mean" %s_leq, %half default 0 : !rasp.sop<numerical> values {0, 0.16666666666666666, 0.25, 0.3333333333333333, 0.5, 0.6666666666666666, 0.75, 0.8333333333333334, 1.0}
-  %frac = rasp.aggregate "frac" %s_geq, %is_one default 0 : !rasp.sop<numerical> values {0, 0.5, 1.0}
+  %mean = rasp.aggregate "mean" %s_leq, %half default 0 : !rasp.sop<numerical> values {0, 0.0, 0.16666666666666666, 0.25, 0.3333333333333333, 0.5, 0.6666666666666666, 0.75, 0.8333333333333334, 1.0}
+  %frac = rasp.aggregate "frac" %s_geq, %is_one default 0 : !rasp.sop<numerical> values {true, 0.5, 0.6666666666666666, false, 0.0, 1.0, 0.3333333333333333, 0}
   %pick = rasp.aggregate "pick" %not, %tokens default none : !rasp.sop<categorical> values {none, 1, 2, "a"}
   %width = rasp.selector_width "width" %s_neq : !rasp.sop<categorical> values {0, 1, 2, 3} attributes {note}
   %n_gt = rasp.selector_width "n_gt" %s_gt : !rasp.sop<numerical> values {0, 1, 2, 3}
@@ -77,8 +77,8 @@ rasp.program vocab {1, 2, "a"} max_seq_len 3 bos "BOS" pad none causal attribute
 // CHECK-NEXT: %and = rasp.select_and "and" %s_lt, %rel
 // CHECK-NEXT: %or = rasp.select_or "or" %and, %s_eq
 // CHECK-NEXT: %not = rasp.select_not "not" %or attributes {hint = "negated"}
-// CHECK-NEXT: %mean = rasp.aggregate "mean" %s_leq, %half default 0 : !rasp.sop<numerical> values {0, 0.16666666666666666, 0.25, 0.3333333333333333, 0.5, 0.6666666666666666, 0.75, 0.8333333333333334, 1.0}
-// CHECK-NEXT: %frac = rasp.aggregate "frac" %s_geq, %is_one default 0 : !rasp.sop<numerical> values {0, 0.5, 1.0}
+// CHECK-NEXT: %mean = rasp.aggregate "mean" %s_leq, %half default 0 : !rasp.sop<numerical> values {0, 0.0, 0.16666666666666666, 0.25, 0.3333333333333333, 0.5, 0.6666666666666666, 0.75, 0.8333333333333334, 1.0}
+// CHECK-NEXT: %frac = rasp.aggregate "frac" %s_geq, %is_one default 0 : !rasp.sop<numerical> values {0, 0.0, false, 0.3333333333333333, 0.5, 0.6666666666666666, 1.0, true}
 // CHECK-NEXT: %pick = rasp.aggregate "pick" %not, %tokens default none : !rasp.sop<categorical> values {none, 1, 2, "a"}
 // CHECK-NEXT: %width = rasp.selector_width "width" %s_neq : !rasp.sop<categorical> values {0, 1, 2, 3} attributes {note}
 // CHECK-NEXT: %n_gt = rasp.selector_width "n_gt" %s_gt : !rasp.sop<numerical> values {0, 1, 2, 3}
@@ -112,12 +112,14 @@ rasp.program vocab {1, 2, "a"} max_seq_len 3 bos "BOS" pad none causal attribute
 // Every value kind: none, booleans, ints (negative, beyond 64 bits), floats
 // (negative zero, exponents, inf, -inf, nan), strings with escapes, tuples
 // (empty, one element, nested). Value sets are accepted in any order and
-// printed in canonical order; `1.0e5` prints as `100000.0`.
+// printed in canonical order; `1.0e5` prints as `100000.0`. Values are told
+// apart type-exactly: 0, -0.0 and false are three elements, ordered int, float,
+// bool.
 
 rasp.program vocab {"b", "a", "", "q\"uote", "back\\slash", "new\nline", "tab\09"} max_seq_len 2 bos -1 pad 1.0e5 {
   %tokens = rasp.tokens "to\"kens" : !rasp.sop<categorical> values {"b", "a", "", "q\"uote", "back\\slash", "new\nline", "tab\09", "extra"}
   %indices = rasp.indices "indices" : !rasp.sop<numerical> values {1, 0}
-  %c = rasp.constant "all_kinds" [none, true, false, 0, -7, 123456789012345678901234567890, 0.5, -0.0, 1.0e-07, 1.5e300, inf, -inf, nan, "s", (), (1), (1, "a"), ((2.0, none), (-1))] unchecked : !rasp.sop<categorical> values {"s", true, (), 0, inf, -inf, 1.5e300, nan, none, -7, 123456789012345678901234567890, 0.5, 1.0e-07, (1), (1, "a"), ((2.0, none), (-1))}
+  %c = rasp.constant "all_kinds" [none, true, false, 0, -7, 123456789012345678901234567890, 0.5, -0.0, 1.0e-07, 1.5e300, inf, -inf, nan, "s", (), (1), (1, "a"), ((2.0, none), (-1))] unchecked : !rasp.sop<categorical> values {"s", true, (), 0, inf, false, -inf, 1.5e300, nan, -0.0, none, -7, 123456789012345678901234567890, 0.5, 1.0e-07, (1), (1, "a"), ((2.0, none), (-1))}
   %nan = rasp.full "nan" fill nan : !rasp.sop<numerical> values {nan}
   %m = rasp.map "kinds" %indices {0 -> (), 1 -> ((1), "x")} : !rasp.sop<categorical> values {(), ((1), "x")}
   %f = rasp.map "floats" %indices {0 -> -inf, 1 -> 2.5e-10} : !rasp.sop<numerical> values {-inf, 2.5e-10}
@@ -130,7 +132,7 @@ rasp.program vocab {"b", "a", "", "q\"uote", "back\\slash", "new\nline", "tab\09
 // CHECK-NEXT: rasp.program vocab {"", "a", "b", "back\\slash", "new\0Aline", "q\22uote", "tab\09"} max_seq_len 2 bos -1 pad 100000.0 {
 // CHECK-NEXT: %tokens = rasp.tokens "to\22kens" : !rasp.sop<categorical> values {"", "a", "b", "back\\slash", "extra", "new\0Aline", "q\22uote", "tab\09"}
 // CHECK-NEXT: %indices = rasp.indices "indices" : !rasp.sop<numerical> values {0, 1}
-// CHECK-NEXT: %c = rasp.constant "all_kinds" [none, true, false, 0, -7, 123456789012345678901234567890, 0.5, -0.0, 1.0e-07, 1.5e+300, inf, -inf, nan, "s", (), (1), (1, "a"), ((2.0, none), (-1))] unchecked : !rasp.sop<categorical> values {none, -inf, -7, 0, 1.0e-07, 0.5, true, 123456789012345678901234567890, 1.5e+300, inf, nan, "s", (), (1), (1, "a"), ((2.0, none), (-1))}
+// CHECK-NEXT: %c = rasp.constant "all_kinds" [none, true, false, 0, -7, 123456789012345678901234567890, 0.5, -0.0, 1.0e-07, 1.5e+300, inf, -inf, nan, "s", (), (1), (1, "a"), ((2.0, none), (-1))] unchecked : !rasp.sop<categorical> values {none, -inf, -7, 0, -0.0, false, 1.0e-07, 0.5, true, 123456789012345678901234567890, 1.5e+300, inf, nan, "s", (), (1), (1, "a"), ((2.0, none), (-1))}
 // CHECK-NEXT: %nan = rasp.full "nan" fill nan : !rasp.sop<numerical> values {nan}
 // CHECK-NEXT: %m = rasp.map "kinds" %indices {0 -> (), 1 -> ((1), "x")} : !rasp.sop<categorical> values {(), ((1), "x")}
 // CHECK-NEXT: %f = rasp.map "floats" %indices {0 -> -inf, 1 -> 2.5e-10} : !rasp.sop<numerical> values {-inf, 2.5e-10}
@@ -142,8 +144,42 @@ rasp.program vocab {"b", "a", "", "q\"uote", "back\\slash", "new\nline", "tab\09
 // GENERIC: {{//}} -----
 // GENERIC: "builtin.module"() ({
 // GENERIC: "rasp.program"() <{vocab = #rasp.values<{"", "a", "b", "back\\slash", "new\0Aline", "q\22uote", "tab\09"}>, max_seq_len = #builtin.int<2>, bos = #rasp.value<-1>, pad = #rasp.value<100000.0>, causal = false}> ({
-// GENERIC: %c = "rasp.constant"() <{sequence = #rasp.list<[none, true, false, 0, -7, 123456789012345678901234567890, 0.5, -0.0, 1.0e-07, 1.5e+300, inf, -inf, nan, "s", (), (1), (1, "a"), ((2.0, none), (-1))]>, check_length = false, label = "all_kinds", values = #rasp.values<{none, -inf, -7, 0, 1.0e-07, 0.5, true, 123456789012345678901234567890, 1.5e+300, inf, nan, "s", (), (1), (1, "a"), ((2.0, none), (-1))}>}> : () -> !rasp.sop<categorical>
+// GENERIC: %c = "rasp.constant"() <{sequence = #rasp.list<[none, true, false, 0, -7, 123456789012345678901234567890, 0.5, -0.0, 1.0e-07, 1.5e+300, inf, -inf, nan, "s", (), (1), (1, "a"), ((2.0, none), (-1))]>, check_length = false, label = "all_kinds", values = #rasp.values<{none, -inf, -7, 0, -0.0, false, 1.0e-07, 0.5, true, 123456789012345678901234567890, 1.5e+300, inf, nan, "s", (), (1), (1, "a"), ((2.0, none), (-1))}>}> : () -> !rasp.sop<categorical>
 // GENERIC: %nan = "rasp.full"() <{fill = #rasp.value<nan>, label = "nan", values = #rasp.values<{nan}>}> : () -> !rasp.sop<numerical>
 // GENERIC: "rasp.output"(%t) : (!rasp.sop<categorical>) -> ()
+// GENERIC: }) : () -> ()
+// GENERIC: }) : () -> ()
+
+// -----
+
+// 1, 1.0 and true are three values: three vocab tokens, three table inputs,
+// three relation pairs. All NaNs, nested ones included, are one value.
+
+rasp.program vocab {true, 1.0, 1} max_seq_len 2 bos 0 pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1.0, true, 1}
+  %m = rasp.map "m" %tokens {true -> "c", 1.0 -> "b", 1 -> "a"} : !rasp.sop<categorical> values {"c", "b", "a"}
+  %nan = rasp.full "nan" fill (nan, 1) : !rasp.sop<categorical> values {(nan, 1)}
+  %s = rasp.select "s" %tokens, %tokens {(true, 1), (1.0, 1), (1, 1)}
+  %a = rasp.aggregate "a" %s, %m default none : !rasp.sop<categorical> values {"a", none, "b", "c"}
+  rasp.output %a : !rasp.sop<categorical>
+}
+
+// CHECK: {{//}} -----
+// CHECK: builtin.module {
+// CHECK-NEXT: rasp.program vocab {1, 1.0, true} max_seq_len 2 bos 0 pad "PAD" {
+// CHECK-NEXT: %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 1.0, true}
+// CHECK-NEXT: %m = rasp.map "m" %tokens {1 -> "a", 1.0 -> "b", true -> "c"} : !rasp.sop<categorical> values {"a", "b", "c"}
+// CHECK-NEXT: %nan = rasp.full "nan" fill (nan, 1) : !rasp.sop<categorical> values {(nan, 1)}
+// CHECK-NEXT: %s = rasp.select "s" %tokens, %tokens {(1, 1), (1.0, 1), (true, 1)}
+// CHECK-NEXT: %a = rasp.aggregate "a" %s, %m default none : !rasp.sop<categorical> values {none, "a", "b", "c"}
+// CHECK-NEXT: rasp.output %a : !rasp.sop<categorical>
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+
+// GENERIC: {{//}} -----
+// GENERIC: "builtin.module"() ({
+// GENERIC: "rasp.program"() <{vocab = #rasp.values<{1, 1.0, true}>, max_seq_len = #builtin.int<2>, bos = #rasp.value<0>, pad = #rasp.value<"PAD">, causal = false}> ({
+// GENERIC: %m = "rasp.map"(%tokens) <{table = #rasp.table<{1 -> "a", 1.0 -> "b", true -> "c"}>, label = "m", values = #rasp.values<{"a", "b", "c"}>}> : (!rasp.sop<categorical>) -> !rasp.sop<categorical>
+// GENERIC: %s = "rasp.select"(%tokens, %tokens) <{predicate = #rasp.relation<{(1, 1), (1.0, 1), (true, 1)}>, label = "s"}> : (!rasp.sop<categorical>, !rasp.sop<categorical>) -> !rasp.selector
 // GENERIC: }) : () -> ()
 // GENERIC: }) : () -> ()

@@ -1,0 +1,494 @@
+"""The ``sa`` ("select–aggregate") dialect: one op per transformer component.
+
+Below ``rasp``, a program is a DAG of things one transformer sub-layer can do:
+embed tokens or positions; a categorical lookup MLP; a discretising MLP over a
+numerical input; a pair lookup MLP; a linear MLP; an attention head that
+selects and aggregates; a counting head with its MLP. Selectors no longer exist
+on their own: each head carries its keys, queries and predicate.
+
+Every op states its encodings (through its result type), its value set, the
+numeric constants that make it exact, and ``noise``: the certified bound on how
+far its value in the compiled residual stream may be from the exact encoding
+(``docs/constructions.md``). After ``schedule-layers`` every component carries
+its ``layer``; the sub-layer follows from the kind of component (MLP ops use the
+MLP sub-layer, heads the attention sub-layer, a count both of one layer).
+
+Op syntax::
+
+    %x = sa.<op> "label" <operands> <op-specific> : !rasp.sop<enc> values {...}
+         noise 1.0e-06 [layer 2]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import ClassVar
+
+from xdsl.dialects.builtin import FloatData, IntAttr, StringAttr
+from xdsl.ir import Attribute, Dialect, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_op_definition,
+    lazy_traits_def,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+)
+from xdsl.parser import Parser
+from xdsl.printer import Printer
+from xdsl.traits import HasParent, IsTerminator
+from xdsl.utils.exceptions import VerifyException
+
+from raspir.dialects.rasp import (
+    CATEGORICAL,
+    NUMERICAL,
+    ComparisonAttr,
+    ProgramBase,
+    RelationAttr,
+    SelectOp,
+    SOpOp,
+    SOpType,
+    TableAttr,
+    TabulatedOp,
+    ValueAttr,
+    ValueSetAttr,
+)
+from raspir.dialects.values import (
+    Value,
+    format_value,
+    format_value_set,
+    parse_value,
+    value_key,
+)
+
+ATTENTION = "attention"
+MLP = "mlp"
+
+
+def _float(value: float) -> FloatData:
+    return FloatData(float(value))
+
+
+class ComponentOp(SOpOp):
+    """An sa op: an s-op computed by one component, with its noise bound and layer."""
+
+    noise = prop_def(FloatData)
+    layer = opt_prop_def(IntAttr)
+
+    SUBLAYERS: ClassVar[tuple[str, ...]] = (MLP,)
+    """The sub-layers the component occupies within its layer."""
+    INPUT_ENCODINGS: ClassVar[tuple[str | None, ...]] = ()
+    """Required encoding of each s-op operand (None: any)."""
+
+    def print_trailer(self, printer: Printer) -> None:
+        printer.print_string(f" noise {format_value(self.noise.data)}")
+        if self.layer is not None:
+            printer.print_string(f" layer {self.layer.data}")
+
+    @classmethod
+    def parse_trailer(cls, parser: Parser) -> dict[str, Attribute]:
+        parser.parse_keyword("noise")
+        props: dict[str, Attribute] = {"noise": _float(parser.parse_number())}
+        if parser.parse_optional_keyword("layer") is not None:
+            props["layer"] = IntAttr(parser.parse_integer(allow_boolean=False))
+        return props
+
+    def verify_semantics(self) -> None:
+        noise = self.noise.data
+        if not (noise >= 0 and math.isfinite(noise)):
+            raise VerifyException(f"noise bound must be finite and >= 0, got {noise}")
+        if self.layer is not None and self.layer.data < 0:
+            raise VerifyException(f"layer must be >= 0, got {self.layer.data}")
+        operands = [o for o in self.operands if isinstance(o.type, SOpType)]
+        for operand, wanted in zip(operands, self.INPUT_ENCODINGS, strict=False):
+            assert isinstance(operand.type, SOpType)
+            if wanted is not None and operand.type.encoding.data != wanted:
+                raise VerifyException(
+                    f"{self.name} needs a {wanted} input, got "
+                    f"{operand.type.encoding.data}"
+                )
+        self.verify_component()
+
+    def verify_component(self) -> None:
+        """Component-specific checks."""
+
+
+def _props(label: str, values: Iterable[Value], noise: float) -> dict[str, Attribute]:
+    return {
+        "label": StringAttr(label),
+        "values": ValueSetAttr(values),
+        "noise": _float(noise),
+    }
+
+
+# -- embeddings ------------------------------------------------------------
+
+
+class EmbeddingOp(ComponentOp):
+    SUBLAYERS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, label: str, encoding: str, values: Iterable[Value], **props):
+        super().__init__(
+            result_types=[SOpType(encoding)],
+            properties=_props(label, values, 0.0) | props,
+        )
+
+
+@irdl_op_definition
+class TokensOp(EmbeddingOp):
+    """The token embedding of an s-op equal to the input tokens."""
+
+    name = "sa.tokens"
+
+
+@irdl_op_definition
+class IndicesOp(EmbeddingOp):
+    """The position embedding (nothing at BOS, ``indices:i`` at position i+1)."""
+
+    name = "sa.indices"
+
+
+@irdl_op_definition
+class FullOp(EmbeddingOp):
+    """A constant, written by the token embedding of every non-BOS token."""
+
+    name = "sa.full"
+
+    fill = prop_def(ValueAttr)
+
+    def __init__(self, label: str, encoding: str, fill: Value):
+        super().__init__(label, encoding, [fill], fill=ValueAttr(fill))
+
+    def print_specific(self, printer: Printer) -> None:
+        printer.print_string(f" fill {format_value(self.fill.data)}")
+
+    @classmethod
+    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
+        parser.parse_keyword("fill")
+        return {"fill": ValueAttr(parse_value(parser))}
+
+
+# -- MLPs ------------------------------------------------------------------
+
+
+class TableMLPOp(ComponentOp, TabulatedOp):
+    """An MLP computing a tabulated function."""
+
+    def __init__(
+        self,
+        label: str,
+        encoding: str,
+        inputs: list[SSAValue],
+        table: TableAttr,
+        values: Iterable[Value],
+        noise: float,
+        **props: Attribute,
+    ):
+        super().__init__(
+            operands=inputs,
+            result_types=[SOpType(encoding)],
+            properties=_props(label, values, noise) | {"table": table} | props,
+        )
+
+    def verify_semantics(self) -> None:
+        TabulatedOp.verify_semantics(self)
+        ComponentOp.verify_semantics(self)
+
+
+@irdl_op_definition
+class LookupOp(TableMLPOp):
+    """Categorical input → any output: one thresholded hidden unit per output value."""
+
+    name = "sa.lookup"
+
+    input = operand_def(SOpType)
+
+    OPERAND_COUNT: ClassVar[int] = 1
+    INPUT_ENCODINGS: ClassVar[tuple[str | None, ...]] = (CATEGORICAL,)
+
+
+@irdl_op_definition
+class PairLookupOp(TableMLPOp):
+    """Two categorical inputs → any output: one hidden unit per input pair."""
+
+    name = "sa.pair_lookup"
+
+    fst = operand_def(SOpType)
+    snd = operand_def(SOpType)
+
+    OPERAND_COUNT: ClassVar[int] = 2
+    INPUT_ENCODINGS: ClassVar[tuple[str | None, ...]] = (CATEGORICAL, CATEGORICAL)
+
+
+@irdl_op_definition
+class DiscretiseOp(TableMLPOp):
+    """Numerical input → any output, by steps between consecutive input values.
+
+    ``margin`` is the input noise the steps are built to absorb: the step
+    between values ``s_{k-1}`` and ``s_k`` has slope ``2 / (gap - 2*margin)``.
+    """
+
+    name = "sa.discretise"
+
+    input = operand_def(SOpType)
+    margin = prop_def(FloatData)
+
+    OPERAND_COUNT: ClassVar[int] = 1
+    INPUT_ENCODINGS: ClassVar[tuple[str | None, ...]] = (NUMERICAL,)
+
+    def print_specific(self, printer: Printer) -> None:
+        super().print_specific(printer)
+        printer.print_string(f" margin {format_value(self.margin.data)}")
+
+    @classmethod
+    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
+        props = super().parse_specific(parser)
+        parser.parse_keyword("margin")
+        return props | {"margin": _float(parser.parse_number())}
+
+    def points(self) -> list[tuple[float, Value]]:
+        return numeric_points(self.table)
+
+    def slopes(self) -> list[float]:
+        """The slope of each step (docs/constructions.md)."""
+        return [slope(gap, self.margin.data) for _, _, gap in steps(self.points())]
+
+    def verify_component(self) -> None:
+        try:
+            gaps = [gap for _, _, gap in steps(self.points())]
+        except ValueError as e:
+            raise VerifyException(str(e)) from e
+        if gaps and 2.0 * self.margin.data >= min(gaps):
+            raise VerifyException(
+                f"margin {self.margin.data} is not below half the smallest gap "
+                f"{min(gaps)} between inputs with different outputs"
+            )
+
+
+def numeric_points(table: TableAttr) -> list[tuple[float, Value]]:
+    """A table over a numerical input as (number, output), sorted by number.
+
+    A numerical encoding holds ``1``, ``1.0`` and ``True`` as the same number,
+    so inputs that coincide as numbers must map to the same output.
+    """
+    by_number: dict[float, Value] = {}
+    for x, y in table.data:
+        number = float(x)
+        if number in by_number and value_key(by_number[number]) != value_key(y):
+            raise ValueError(
+                f"input {format_value(x)} is the number {number} like another input, "
+                f"but maps to {format_value(y)} instead of "
+                f"{format_value(by_number[number])}"
+            )
+        by_number.setdefault(number, y)
+    return sorted(by_number.items())
+
+
+def steps(points: list[tuple[float, Value]]) -> list[tuple[Value, Value, float]]:
+    """(output below, output above, gap) wherever consecutive outputs differ.
+
+    Only there does a discretising MLP need a step; equal neighbours (even
+    ones a rounding error apart) need none.
+    """
+    return [
+        (before, after, hi - lo)
+        for (lo, before), (hi, after) in zip(points, points[1:], strict=False)
+        if value_key(before) != value_key(after)
+    ]
+
+
+def slope(gap: float, margin: float) -> float:
+    """Steepness of a step that is flat beyond ``margin`` of the values it splits."""
+    return 2.0 / (gap - 2.0 * margin)
+
+
+@irdl_op_definition
+class LinearOp(ComponentOp):
+    """``a*x + b*y`` over numerical inputs (four hidden units, exact)."""
+
+    name = "sa.linear"
+
+    fst = operand_def(SOpType)
+    snd = operand_def(SOpType)
+    fst_factor = prop_def(ValueAttr)
+    snd_factor = prop_def(ValueAttr)
+
+    OPERAND_COUNT: ClassVar[int] = 2
+    INPUT_ENCODINGS: ClassVar[tuple[str | None, ...]] = (NUMERICAL, NUMERICAL)
+
+    def __init__(
+        self,
+        label: str,
+        fst: SSAValue,
+        snd: SSAValue,
+        fst_factor: float,
+        snd_factor: float,
+        values: Iterable[Value],
+        noise: float,
+    ):
+        super().__init__(
+            operands=[fst, snd],
+            result_types=[SOpType(NUMERICAL)],
+            properties=_props(label, values, noise)
+            | {
+                "fst_factor": ValueAttr(fst_factor),
+                "snd_factor": ValueAttr(snd_factor),
+            },
+        )
+
+    def print_specific(self, printer: Printer) -> None:
+        printer.print_string(
+            f" factors {format_value(self.fst_factor.data)}, "
+            f"{format_value(self.snd_factor.data)}"
+        )
+
+    @classmethod
+    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
+        parser.parse_keyword("factors")
+        fst = parse_value(parser)
+        parser.parse_punctuation(",")
+        return {
+            "fst_factor": ValueAttr(fst),
+            "snd_factor": ValueAttr(parse_value(parser)),
+        }
+
+    def verify_component(self) -> None:
+        if self.encoding != NUMERICAL:
+            raise VerifyException("sa.linear produces a numerical s-op")
+
+
+# -- attention ---------------------------------------------------------------
+
+
+class HeadOp(ComponentOp):
+    """A head: keys and queries with a predicate, and a sharpness ``c``.
+
+    Selected keys score ``c``; the BOS key scores ``c/2`` (aggregate: BOS wins
+    only when nothing is selected) or ``c`` (count: BOS always counts once).
+    """
+
+    keys = operand_def(SOpType)
+    queries = operand_def(SOpType)
+    predicate = prop_def(ComparisonAttr | RelationAttr)
+    sharpness = prop_def(FloatData)
+
+    SUBLAYERS: ClassVar[tuple[str, ...]] = (ATTENTION,)
+
+    def print_specific(self, printer: Printer) -> None:
+        if isinstance(self.predicate, ComparisonAttr):
+            printer.print_string(f" {self.predicate.data}")
+        else:
+            printer.print_string(" " + format_value_set(self.predicate.data))
+        printer.print_string(f" sharpness {format_value(self.sharpness.data)}")
+
+    @classmethod
+    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
+        props = SelectOp.parse_specific(parser)
+        parser.parse_keyword("sharpness")
+        return props | {"sharpness": _float(parser.parse_number())}
+
+    def verify_component(self) -> None:
+        c = self.sharpness.data
+        if not (c > 0 and math.isfinite(c)):
+            raise VerifyException(f"sharpness must be finite and > 0, got {c}")
+        for role, operand in (("keys", self.keys), ("queries", self.queries)):
+            assert isinstance(operand.type, SOpType)
+            if operand.type.is_numerical:
+                raise VerifyException(f"{role} of a head must be categorical")
+
+
+@irdl_op_definition
+class AggregateOp(HeadOp):
+    """Attention that selects and aggregates: copies (categorical) or averages."""
+
+    name = "sa.aggregate"
+
+    # Restated so that the operands keep the order keys, queries, values.
+    keys = operand_def(SOpType)
+    queries = operand_def(SOpType)
+    sop = operand_def(SOpType)
+
+    OPERAND_COUNT: ClassVar[int] = 3
+
+    def verify_component(self) -> None:
+        super().verify_component()
+        assert isinstance(self.sop.type, SOpType)
+        if self.sop.type != self.result.type:
+            raise VerifyException(
+                "an aggregate keeps the encoding of its values: "
+                f"{self.sop.type.encoding.data} in, {self.encoding} out"
+            )
+
+
+@irdl_op_definition
+class CountOp(HeadOp):
+    """Selector width: a head measuring ``y = 1/(w+1)`` and a discretising MLP.
+
+    ``margin`` is the head's relative error on ``y``: the step between the
+    levels ``lo < hi`` is flat beyond ``margin * hi`` of each.
+    """
+
+    name = "sa.count"
+
+    margin = prop_def(FloatData)
+
+    OPERAND_COUNT: ClassVar[int] = 2
+    SUBLAYERS: ClassVar[tuple[str, ...]] = (ATTENTION, MLP)
+
+    def print_specific(self, printer: Printer) -> None:
+        super().print_specific(printer)
+        printer.print_string(f" margin {format_value(self.margin.data)}")
+
+    @classmethod
+    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
+        props = super().parse_specific(parser)
+        parser.parse_keyword("margin")
+        return props | {"margin": _float(parser.parse_number())}
+
+
+# -- program -----------------------------------------------------------------
+
+
+@irdl_op_definition
+class OutputOp(IRDLOperation):
+    """The s-op the model outputs; terminates ``sa.program``."""
+
+    name = "sa.output"
+
+    sop = operand_def(SOpType)
+
+    traits = lazy_traits_def(lambda: (IsTerminator(), HasParent(ProgramOp)))
+
+    assembly_format = "$sop attr-dict `:` type($sop)"
+
+    def __init__(self, sop: SSAValue):
+        super().__init__(operands=[sop])
+
+
+@irdl_op_definition
+class ProgramOp(ProgramBase):
+    """A program as transformer components, with the compile settings."""
+
+    name = "sa.program"
+
+    OUTPUT_OP: ClassVar[type[IRDLOperation]] = OutputOp
+
+    def verify_body(self) -> None:
+        n = self.max_seq_len.data
+        self.check_primitives({TokensOp: self.vocab.data, IndicesOp: range(n)})
+
+
+COMPONENT_OPS: tuple[type[ComponentOp], ...] = (
+    TokensOp,
+    IndicesOp,
+    FullOp,
+    LookupOp,
+    PairLookupOp,
+    DiscretiseOp,
+    LinearOp,
+    AggregateOp,
+    CountOp,
+)
+
+SA = Dialect("sa", [ProgramOp, OutputOp, *COMPONENT_OPS], [])

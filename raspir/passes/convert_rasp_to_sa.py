@@ -1,0 +1,532 @@
+"""``convert-rasp-to-sa``: RASP expressions become transformer components.
+
+Each s-op becomes one component (``docs/constructions.md``): maps become lookup
+or discretising MLPs, sequence maps pair-lookup or linear MLPs, aggregates and
+selector widths heads that carry their selector's keys, queries and predicate.
+
+The numeric constants are derived here, never guessed, in two passes over the
+program:
+
+1. backwards, a *budget* per s-op: the largest noise every consumer tolerates
+   on it (the program's output tolerates 1/4 on a one-hot, which still decodes
+   exactly, and ``numerical_tolerance`` — relative to the largest magnitude — on
+   a number);
+2. forwards, the actual noise of each component given its inputs' noise; a
+   head's sharpness is the smallest that keeps its output within budget, a
+   discretising MLP's steps absorb its input's budget.
+
+If a budget cannot be met in float32 (a head whose inputs are too noisy, steps
+whose rounding error exceeds what the consumers tolerate) the pass fails and
+names the op and the limit. After the pass no rasp op remains; the pass checks
+it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+from raspir.dialects import rasp, sa
+from raspir.dialects.values import Value, format_value, value_key
+
+UNIT_ROUNDOFF = 2.0**-24
+"""float32 unit roundoff: the relative error of one rounded operation."""
+
+INPUT_SHARE = 0.9
+"""Share of an op's noise budget its inputs may use; the rest absorbs its own
+rounding (and, for a head, its leakage)."""
+
+CATEGORICAL_OUTPUT_NOISE = 0.25
+"""Noise a decoded one-hot tolerates: the right entry stays above 1/2, others below."""
+
+
+def _fail(op: Operation, reason: str) -> PassFailedException:
+    label = op.properties.get("label")
+    name = f"{op.name} '{label.data}'" if label is not None else op.name  # type: ignore[union-attr]
+    return PassFailedException(f"{name}: {reason}")
+
+
+def _is_numerical(value: SSAValue) -> bool:
+    assert isinstance(value.type, rasp.SOpType)
+    return value.type.is_numerical
+
+
+def _magnitude(values: Sequence[Value]) -> float:
+    """The largest absolute value of a numerical value set."""
+    return max((abs(float(v)) for v in values), default=0.0)
+
+
+@dataclass(frozen=True)
+class _Select:
+    keys: SSAValue
+    queries: SSAValue
+    predicate: rasp.ComparisonAttr | rasp.RelationAttr
+
+
+@dataclass
+class _Lowering:
+    program: rasp.ProgramOp
+    numerical_tolerance: float
+    budget: dict[SSAValue, float] = field(default_factory=dict)
+    noise: dict[SSAValue, float] = field(default_factory=dict)
+    mapped: dict[SSAValue, SSAValue] = field(default_factory=dict)
+    block: Block = field(default_factory=Block)
+    tokens: SSAValue | None = None
+    """The categorical token embedding, once lowered or created."""
+
+    @property
+    def n(self) -> int:
+        return self.program.max_seq_len.data
+
+    # -- budgets (backwards) -------------------------------------------------
+
+    def output_budget(self, value: SSAValue) -> float:
+        if not _is_numerical(value):
+            return CATEGORICAL_OUTPUT_NOISE
+        values = rasp.value_set_of(value) or ()
+        return self.numerical_tolerance * max(1.0, _magnitude(values))
+
+    def require(self, value: SSAValue, budget: float) -> None:
+        if isinstance(value.type, rasp.SelectorType):
+            return
+        self.budget[value] = min(self.budget.get(value, math.inf), budget)
+
+    def require_selector(self, selector: SSAValue) -> None:
+        """Keys and queries must be clean enough to shift each score by under c/8."""
+        select = self.select_of(selector)
+        keys = rasp.value_set_of(select.keys) or ()
+        queries = rasp.value_set_of(select.queries) or ()
+        for value, size in ((select.keys, len(keys)), (select.queries, len(queries))):
+            self.require(value, 1 / (16 * (1 if _is_clean(value) else max(1, size))))
+
+    def select_of(self, selector: SSAValue) -> _Select:
+        op = selector.owner
+        if isinstance(op, rasp.SelectOp):
+            for role, operand in (("keys", op.keys), ("queries", op.queries)):
+                if _is_numerical(operand):
+                    raise _fail(
+                        op,
+                        f"numerical {role} cannot be compiled yet; make them "
+                        "categorical (rasp.categorical)",
+                    )
+            return _Select(op.keys, op.queries, op.predicate)
+        assert isinstance(op, Operation)
+        raise _fail(
+            op,
+            "composite selectors (and/or/not of selects with different keys or "
+            "queries) cannot be compiled yet",
+        )
+
+    def collect_budgets(self, ops: list[Operation]) -> None:
+        output = self.program.output.sop
+        self.require(output, self.output_budget(output))
+        for op in reversed(ops):
+            if not isinstance(op, rasp.SOpOp):
+                continue
+            own = self.budget.setdefault(op.result, self.output_budget(op.result))
+            self.require_inputs(op, own)
+
+    def require_inputs(self, op: rasp.SOpOp, own: float) -> None:
+        match op:
+            case rasp.MapOp() if _is_numerical(op.input):
+                self.require(op.input, _step_margin(self.points(op)))
+            case rasp.MapOp():
+                k = _largest_preimage(op.table)
+                scale = (
+                    _magnitude(op.table.outputs()) if _is_numerical(op.result) else 1.0
+                )
+                k = 1 if _is_clean(op.input) else k
+                share = INPUT_SHARE * own / (2 * k * max(scale, 1.0))
+                self.require(op.input, min(1 / (4 * k), share))
+            case rasp.SequenceMapOp() | rasp.LinearSequenceMapOp() if not (
+                _is_numerical(op.fst) or _is_numerical(op.snd)
+            ):
+                scale = _magnitude(op.values.data) if _is_numerical(op.result) else 1.0
+                for operand in (op.fst, op.snd):
+                    share = INPUT_SHARE * own / (4 * max(scale, 1.0))
+                    self.require(operand, min(1 / 8, share))
+            case rasp.LinearSequenceMapOp():
+                for operand, factor in (
+                    (op.fst, op.fst_factor.data),
+                    (op.snd, op.snd_factor.data),
+                ):
+                    self.require(
+                        operand, INPUT_SHARE * own / (2 * max(abs(factor), 1.0))
+                    )
+            case rasp.AggregateOp():
+                self.require_selector(op.selector)
+                self.require(op.sop, INPUT_SHARE * own)
+            case rasp.SelectorWidthOp():
+                self.require_selector(op.selector)
+
+    # -- components (forwards) -----------------------------------------------
+
+    def lower(self) -> sa.ProgramOp:
+        ops = list(self.program.body.block.ops)
+        self.collect_budgets(ops)
+        block = self.block
+        for op in ops:
+            if isinstance(op, rasp.SelectorOp):
+                continue  # folded into the heads that use them
+            if isinstance(op, rasp.OutputOp):
+                block.add_op(sa.OutputOp(self.mapped[op.sop]))
+                continue
+            assert isinstance(op, rasp.SOpOp)
+            new, noise = self.component(op)
+            if noise > self.budget[op.result]:
+                raise _fail(
+                    op,
+                    f"its value carries noise up to {noise:.3g} in float32, more than "
+                    f"the {self.budget[op.result]:.3g} its consumers tolerate",
+                )
+            new.result.name_hint = op.result.name_hint
+            block.add_op(new)
+            self.mapped[op.result] = new.result
+            if isinstance(new, sa.TokensOp) and new.encoding == rasp.CATEGORICAL:
+                self.tokens = self.tokens or new.result
+            self.noise[op.result] = noise
+        return sa.ProgramOp.like(self.program, Region(block))
+
+    def component(self, op: rasp.SOpOp) -> tuple[sa.ComponentOp, float]:
+        label, encoding, values = op.label.data, op.encoding, op.values.data
+        match op:
+            case rasp.TokensOp():
+                return sa.TokensOp(label, encoding, values), 0.0
+            case rasp.IndicesOp():
+                return sa.IndicesOp(label, encoding, values), 0.0
+            case rasp.FullOp():
+                return sa.FullOp(label, encoding, op.fill.data), 0.0
+            case rasp.LengthOp():
+                return self.count(op, None)
+            case rasp.SelectorWidthOp():
+                return self.count(op, self.select_of(op.selector))
+            case rasp.MapOp() if _is_numerical(op.input):
+                return self.discretise(op)
+            case rasp.MapOp():
+                return self.lookup(op)
+            case rasp.SequenceMapOp() | rasp.LinearSequenceMapOp() if not (
+                _is_numerical(op.fst) or _is_numerical(op.snd)
+            ):
+                return self.pair_lookup(op)
+            case rasp.LinearSequenceMapOp():
+                return self.linear(op)
+            case rasp.SequenceMapOp():
+                raise _fail(
+                    op,
+                    "a sequence_map with a numerical input cannot be compiled yet "
+                    "(only linear_sequence_map combines numbers)",
+                )
+            case rasp.AggregateOp():
+                return self.aggregate(op)
+            case rasp.ConstantOp():
+                raise _fail(
+                    op,
+                    "a constant sequence is fixed for one input length and cannot be "
+                    "compiled; build it from indices instead",
+                )
+        raise _fail(op, "no transformer component computes this op")
+
+    def lookup(self, op: rasp.MapOp) -> tuple[sa.ComponentOp, float]:
+        k = 1 if _is_clean(op.input) else _largest_preimage(op.table)
+        delta = self.noise[op.input]
+        if k * delta >= 0.5:
+            raise _fail(op, f"input noise {delta:.3g} too large for a lookup of {k}")
+        scale = _magnitude(op.table.outputs()) if _is_numerical(op.result) else 1.0
+        noise = 2 * k * delta * scale + UNIT_ROUNDOFF * scale * k
+        new = sa.LookupOp(
+            op.label.data,
+            op.encoding,
+            [self.mapped[op.input]],
+            op.table,
+            op.values.data,
+            noise,
+        )
+        return new, noise
+
+    def pair_lookup(
+        self, op: rasp.SequenceMapOp | rasp.LinearSequenceMapOp
+    ) -> tuple[sa.ComponentOp, float]:
+        delta = self.noise[op.fst] + self.noise[op.snd]
+        if delta >= 0.5:
+            raise _fail(op, f"input noise {delta:.3g} too large for a pair lookup")
+        if isinstance(op, rasp.LinearSequenceMapOp):
+            table = _linear_table(op)
+        else:
+            table = op.table
+        scale = _magnitude(op.values.data) if _is_numerical(op.result) else 1.0
+        noise = 2 * delta * scale + UNIT_ROUNDOFF * scale
+        new = sa.PairLookupOp(
+            op.label.data,
+            op.encoding,
+            [self.mapped[op.fst], self.mapped[op.snd]],
+            table,
+            op.values.data,
+            noise,
+        )
+        return new, noise
+
+    def linear(self, op: rasp.LinearSequenceMapOp) -> tuple[sa.ComponentOp, float]:
+        a, b = op.fst_factor.data, op.snd_factor.data
+        if not (_is_numerical(op.fst) and _is_numerical(op.snd)):
+            raise _fail(op, "mixes a numerical and a categorical input")
+        big = abs(a) * _magnitude(rasp.value_set_of(op.fst) or ()) + abs(
+            b
+        ) * _magnitude(rasp.value_set_of(op.snd) or ())
+        noise = abs(a) * self.noise[op.fst] + abs(b) * self.noise[op.snd]
+        noise += 4 * UNIT_ROUNDOFF * big
+        new = sa.LinearOp(
+            op.label.data,
+            self.mapped[op.fst],
+            self.mapped[op.snd],
+            a,
+            b,
+            op.values.data,
+            noise,
+        )
+        if not _is_numerical(op.result):
+            raise _fail(op, "a linear map of numbers must be numerical")
+        return new, noise
+
+    def points(self, op: rasp.MapOp) -> list[tuple[float, Value]]:
+        try:
+            return sa.numeric_points(op.table)
+        except ValueError as e:
+            raise _fail(op, f"its numerical {e}") from e
+
+    def discretise(self, op: rasp.MapOp) -> tuple[sa.ComponentOp, float]:
+        points = self.points(op)
+        margin = self.noise[op.input]  # the steps are flat this far from each value
+        if margin > _step_margin(points):
+            raise _fail(
+                op,
+                f"input noise {margin:.3g} exceeds {_step_margin(points):.3g}, a "
+                "quarter of the smallest gap between inputs with different outputs",
+            )
+        noise = _step_rounding(points, lambda _: margin, _is_numerical(op.result))
+        new = sa.DiscretiseOp(
+            op.label.data,
+            op.encoding,
+            [self.mapped[op.input]],
+            op.table,
+            op.values.data,
+            noise,
+            margin=sa._float(margin),
+        )
+        return new, noise
+
+    def aggregate(self, op: rasp.AggregateOp) -> tuple[sa.ComponentOp, float]:
+        select = self.select_of(op.selector)
+        numerical = _is_numerical(op.result)
+        default = op.default.data
+        if numerical and (default != 0 or isinstance(default, bool)):
+            raise _fail(
+                op,
+                f"a numerical aggregate with default {format_value(default)} cannot "
+                "be compiled yet (only 0)",
+            )
+        if not numerical and default is not None:
+            raise _fail(
+                op,
+                f"a categorical aggregate with default {format_value(default)} cannot "
+                "be compiled yet (only none)",
+            )
+        rho = self.score_noise(select)
+        margin_share = (
+            0.5 - 2 * rho
+        )  # margin = c * margin_share (docs/constructions.md)
+        budget, inner = self.budget[op.result], self.noise[op.sop]
+        n = self.n
+        softmax = 2 * (n + 1) * UNIT_ROUNDOFF
+        if numerical:
+            scale = max(_magnitude(rasp.value_set_of(op.sop) or ()), 1e-30)
+            room = budget - inner - softmax * scale
+            leak_per_unit = 2 * scale * (n + 1)
+        else:
+            room = budget - inner - softmax * (1 + inner)
+            leak_per_unit = (n + 2) * (1 + inner)
+        if room <= 0 or margin_share <= 0:
+            raise _fail(
+                op,
+                f"cannot keep its noise within {budget:.3g}: its inputs already carry "
+                f"{inner:.3g} (scores perturbed by {rho:.3g} of the sharpness)",
+            )
+        room = min(room, leak_per_unit)  # an unbounded budget still gets margin 1
+        margin = math.log(2 * leak_per_unit / room)  # leak at most half the room
+        sharpness = max(margin, 1.0) / margin_share
+        noise = inner + leak_per_unit * math.exp(-sharpness * margin_share)
+        noise += softmax * (scale if numerical else 1 + inner)
+        new = sa.AggregateOp.create(
+            operands=[
+                self.mapped[select.keys],
+                self.mapped[select.queries],
+                self.mapped[op.sop],
+            ],
+            result_types=[op.result.type],
+            properties=sa._props(op.label.data, op.values.data, noise)
+            | {"predicate": select.predicate, "sharpness": sa._float(sharpness)},
+        )
+        return new, noise
+
+    def count(
+        self, op: rasp.SelectorWidthOp | rasp.LengthOp, select: _Select | None
+    ) -> tuple[sa.ComponentOp, float]:
+        n = self.n
+        if select is None:  # rasp.length counts every key, selected by the tokens
+            keys = queries = self.length_tokens()
+            predicate: rasp.ComparisonAttr | rasp.RelationAttr = rasp.ComparisonAttr(
+                "true"
+            )
+            rho = 0.0
+        else:
+            keys, queries = self.mapped[select.keys], self.mapped[select.queries]
+            predicate, rho = select.predicate, self.score_noise(select)
+        points = sorted((1 / (k + 1), k) for k in op.values.data)
+        # The head measures y = 1/(w+1) with a relative error: unselected keys
+        # take at most n*e^(-c*share) of the weight, float32 softmax 2(n+1)u.
+        # Steps between 1/(w+1) and 1/(w+2) are ~y^2 apart, so the relative error
+        # must stay below 1/(8(n+2)); it is made an eighth of that, so the steps
+        # can be as shallow as possible (less float32 rounding).
+        softmax = 2 * (n + 1) * UNIT_ROUNDOFF
+        target = 1 / (64 * (n + 2))
+        margin_share = 1 - 2 * rho  # BOS and selected keys both score c
+        if target <= 2 * softmax or margin_share <= 0:
+            raise _fail(
+                op,
+                f"counts up to {n} need the head's relative error below "
+                f"{target:.3g}, beyond float32 precision",
+            )
+        sharpness = max(math.log(n / (target - softmax)), 1.0) / margin_share
+        margin = n * math.exp(-sharpness * margin_share) + softmax
+        noise = _step_rounding(points, lambda y: margin * y, _is_numerical(op.result))
+        new = sa.CountOp.create(
+            operands=[keys, queries],
+            result_types=[op.result.type],
+            properties=sa._props(op.label.data, op.values.data, noise)
+            | {
+                "predicate": predicate,
+                "sharpness": sa._float(sharpness),
+                "margin": sa._float(margin),
+            },
+        )
+        return new, noise
+
+    def length_tokens(self) -> SSAValue:
+        """A categorical token embedding for ``rasp.length`` to count over."""
+        if self.tokens is None:
+            embed = sa.TokensOp("tokens", rasp.CATEGORICAL, self.program.vocab.data)
+            embed.result.name_hint = "tokens"
+            self.block.add_op(embed)
+            self.tokens = embed.result
+        return self.tokens
+
+    def score_noise(self, select: _Select) -> float:
+        """How much of the sharpness the keys' and queries' noise may shift a score."""
+        shifts = []
+        for value in (select.keys, select.queries):
+            size = 1 if _is_clean(value) else len(rasp.value_set_of(value) or ())
+            shifts.append(size * self.noise[value])
+        return shifts[0] + shifts[1] + shifts[0] * shifts[1]
+
+
+def _is_clean(value: SSAValue) -> bool:
+    """Whether a categorical value's wrong entries are exactly 0 in the model.
+
+    Embeddings and the thresholded lookup MLPs produce exact zeros off the hot
+    entry (their noise only shrinks the hot entry); heads and discretising
+    MLPs leak a little into every entry.
+    """
+    owner = value.owner
+    if isinstance(owner, rasp.MapOp):
+        return not _is_numerical(owner.input)
+    if isinstance(owner, rasp.SequenceMapOp | rasp.LinearSequenceMapOp):
+        return not (_is_numerical(owner.fst) or _is_numerical(owner.snd))
+    return isinstance(owner, rasp.TokensOp | rasp.IndicesOp | rasp.FullOp)
+
+
+def _largest_preimage(table: rasp.TableAttr) -> int:
+    sizes: dict[tuple, int] = {}
+    for _, out in table.data:
+        if out is not rasp.UNDEFINED and out is not None:
+            key = value_key(out)
+            sizes[key] = sizes.get(key, 0) + 1
+    return max(sizes.values(), default=1)
+
+
+def _linear_table(op: rasp.LinearSequenceMapOp) -> rasp.TableAttr:
+    a, b = op.fst_factor.data, op.snd_factor.data
+    xs = rasp.value_set_of(op.fst) or ()
+    ys = rasp.value_set_of(op.snd) or ()
+    return rasp.TableAttr(
+        ((x, y), None if x is None or y is None else a * x + b * y)
+        for x in xs
+        for y in ys
+    )
+
+
+def _step_margin(points: list[tuple[float, Value]]) -> float:
+    """The input noise a discretising MLP absorbs: a quarter of its smallest step."""
+    gaps = [gap for _, _, gap in sa.steps(points)]
+    return min(gaps) / 4 if gaps else math.inf
+
+
+def _step_rounding(
+    points: list[tuple[float, Value]],
+    margin: Callable[[float], float],
+    numerical: bool,
+) -> float:
+    """float32 error of a discretising MLP's output (docs/constructions.md).
+
+    A saturated step ``ReLU(a + 1/2) - ReLU(a - 1/2)`` is off by up to
+    ``2u(|a| + 1)``, with ``|a|`` at most the slope times the distance from the
+    step to the farthest input.
+    """
+    lowest = points[0][0] - margin(points[0][0]) if points else 0.0
+    highest = points[-1][0] + margin(points[-1][0]) if points else 0.0
+    errors: dict[object, float] = {}
+    for (lo, before), (hi, after) in zip(points, points[1:], strict=False):
+        if value_key(before) == value_key(after):
+            continue
+        threshold = (lo + hi) / 2
+        reach = max(threshold - lowest, highest - threshold)
+        flat = max(margin(lo), margin(hi))
+        err = 2 * UNIT_ROUNDOFF * (sa.slope(hi - lo, flat) * reach + 1)
+        if numerical:
+            change = abs(_as_float(after) - _as_float(before))
+            errors["value"] = errors.get("value", 0.0) + change * err
+        else:
+            for v in (before, after):
+                if v is not None and v is not rasp.UNDEFINED:
+                    errors[value_key(v)] = errors.get(value_key(v), 0.0) + err
+    return max(errors.values(), default=0.0)
+
+
+def _as_float(value: Value) -> float:
+    return 0.0 if value is None or value is rasp.UNDEFINED else float(value)
+
+
+@dataclass(frozen=True)
+class ConvertRaspToSaPass(ModulePass):
+    """Lower every ``rasp.program`` to an ``sa.program`` of exact components."""
+
+    name = "convert-rasp-to-sa"
+
+    numerical_tolerance: float = 1e-4
+    """Noise allowed on a numerical output, relative to its largest magnitude."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for program in list(op.walk()):
+            if isinstance(program, rasp.ProgramOp):
+                lowered = _Lowering(program, self.numerical_tolerance).lower()
+                program.parent_block().insert_op_before(lowered, program)  # type: ignore[union-attr]
+                program.detach()
+                program.erase(safe_erase=False)
+        for remaining in op.walk():
+            if remaining.dialect_name() == "rasp":
+                raise _fail(remaining, "is still present after convert-rasp-to-sa")
