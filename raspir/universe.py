@@ -27,8 +27,23 @@ def _convert_rasp_to_sa() -> type[ModulePass]:
     return ConvertRaspToSaPass
 
 
+def _craft() -> Dialect:
+    from raspir.dialects.craft import Craft
+
+    return Craft
+
+
+def _convert_sa_to_craft() -> type[ModulePass]:
+    from raspir.passes.convert_sa_to_craft import ConvertSaToCraftPass
+
+    return ConvertSaToCraftPass
+
+
 RASPIR_UNIVERSE = Universe(
-    all_dialects={"rasp": _rasp, "sa": _sa},
-    all_passes={"convert-rasp-to-sa": _convert_rasp_to_sa},
+    all_dialects={"rasp": _rasp, "sa": _sa, "craft": _craft},
+    all_passes={
+        "convert-rasp-to-sa": _convert_rasp_to_sa,
+        "convert-sa-to-craft": _convert_sa_to_craft,
+    },
     all_targets={},
 )

@@ -1,0 +1,155 @@
+"""Reference semantics of the ``craft`` dialect: the transformer, in float32 numpy.
+
+The input is prefixed with BOS. The residual stream has one column per named
+direction. Each layer adds the sum of its heads (softmax attention over all
+positions, or the earlier ones in a causal model), then the sum of its MLPs.
+The output is read at every non-BOS position: a categorical output is the value
+of its largest direction if that exceeds 1/2, else ``None``; a numerical output
+is its direction. Computing in float32 is the point: this is the arithmetic of
+the real model, so the noise bounds of ``docs/constructions.md`` are what this
+interpreter must stay within.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from raspir.dialects import craft
+from raspir.dialects.values import Value, value_key
+from raspir.errors import InvalidInputError
+
+FLOAT = np.float32
+
+
+@dataclass
+class CraftRun:
+    """A run of a model: every residual stream state and the decoded output."""
+
+    directions: list[craft.Direction]
+    residuals: list[np.ndarray]
+    """After the embedding, then after every sub-layer: (positions, directions)."""
+    stages: list[str]
+    """What produced each residual state: "embed", "layer 0 attention", ..."""
+    output: list[Value]
+
+
+def residual_directions(model: craft.ModelOp) -> list[craft.Direction]:
+    """Every direction the model uses, in order of first appearance."""
+    seen: dict[tuple, craft.Direction] = {}
+
+    def add(direction: craft.Direction) -> None:
+        seen.setdefault(craft.direction_key(direction), direction)
+
+    for op in model.body.block.ops:
+        if isinstance(op, craft.EmbedOp | craft.UnembedOp):
+            for _, vector in op.table.data:
+                for direction, _ in vector:
+                    add(direction)
+        elif isinstance(op, craft.LayerOp):
+            for block in op.body.block.ops:
+                for prop in ("qk", "ov", "fst", "snd"):
+                    matrix = block.properties.get(prop)
+                    if isinstance(matrix, craft.MatrixAttr):
+                        for direction in matrix.directions():
+                            add(direction)
+    return list(seen.values())
+
+
+class _Columns:
+    def __init__(self, directions: list[craft.Direction]):
+        self.index = {craft.direction_key(d): i for i, d in enumerate(directions)}
+        self.width = len(directions)
+
+    def of(self, direction: craft.Direction) -> int:
+        return self.index[craft.direction_key(direction)]
+
+    def square(self, matrix: craft.MatrixAttr) -> np.ndarray:
+        out = np.zeros((self.width, self.width), dtype=FLOAT)
+        for row, col, weight in matrix.data:
+            assert not isinstance(row, int) and not isinstance(col, int)
+            out[self.of(row), self.of(col)] += weight
+        return out
+
+    def mlp(self, op: craft.MLPOp) -> tuple[np.ndarray, np.ndarray]:
+        fst = np.zeros((self.width, op.hidden.data), dtype=FLOAT)
+        snd = np.zeros((op.hidden.data, self.width), dtype=FLOAT)
+        for row, col, weight in op.fst.data:
+            assert isinstance(col, int) and not isinstance(row, int)
+            fst[self.of(row), col] += weight
+        for row, col, weight in op.snd.data:
+            assert isinstance(row, int) and not isinstance(col, int)
+            snd[row, self.of(col)] += weight
+        return fst, snd
+
+    def vector(self, entries) -> np.ndarray:
+        out = np.zeros(self.width, dtype=FLOAT)
+        for direction, weight in entries:
+            out[self.of(direction)] += weight
+        return out
+
+
+def _rows(table: craft.TableAttr) -> dict[tuple, tuple]:
+    return {value_key(key): vector for key, vector in table.data}
+
+
+def run_model(model: craft.ModelOp, xs: Sequence[Value]) -> CraftRun:
+    """Run the model on ``xs`` (without BOS) and record every residual state."""
+    n = len(xs)
+    if n > model.max_seq_len.data:
+        raise InvalidInputError(
+            f"input has {n} tokens, more than max_seq_len {model.max_seq_len.data}"
+        )
+    directions = residual_directions(model)
+    columns = _Columns(directions)
+    embed = model.embeddings
+    tokens, positions = _rows(embed["tokens"].table), _rows(embed["positions"].table)
+    residual = np.zeros((n + 1, columns.width), dtype=FLOAT)
+    for position, token in enumerate([model.bos.data, *xs]):
+        row = tokens.get(value_key(token))
+        if row is None:
+            raise InvalidInputError(f"token {token!r} at position {position - 1} is not in the vocab")
+        residual[position] += columns.vector(row)
+        residual[position] += columns.vector(positions[value_key(position)])
+    states, stages = [residual.copy()], ["embed"]
+    causal = np.tril(np.ones((n + 1, n + 1), dtype=bool)) if model.is_causal else None
+    for layer in model.layers:
+        update = np.zeros_like(residual)
+        for head in layer.heads:
+            scores = residual @ columns.square(head.qk) @ residual.T
+            if causal is not None:
+                scores = np.where(causal, scores, FLOAT(-np.inf))
+            scores = scores - scores.max(axis=1, keepdims=True)
+            weights = np.exp(scores)
+            weights /= weights.sum(axis=1, keepdims=True)
+            update += weights @ (residual @ columns.square(head.ov))
+        residual = residual + update
+        states.append(residual.copy())
+        stages.append(f"layer {layer.index.data} attention")
+        update = np.zeros_like(residual)
+        for mlp in layer.mlps:
+            fst, snd = columns.mlp(mlp)
+            update += np.maximum(residual @ fst, 0) @ snd
+        residual = residual + update
+        states.append(residual.copy())
+        stages.append(f"layer {layer.index.data} mlp")
+    return CraftRun(directions, states, stages, decode(model, columns, residual))
+
+
+def decode(model: craft.ModelOp, columns: _Columns, residual: np.ndarray) -> list[Value]:
+    unembed = model.output
+    assert isinstance(unembed, craft.UnembedOp)
+    rows = [(value, vector[0][0]) for value, vector in unembed.table.data]
+    out: list[Value] = []
+    for position in range(1, residual.shape[0]):
+        if unembed.encoding.data == "numerical":
+            out.append(float(residual[position, columns.of(rows[0][1])]))
+            continue
+        best, score = None, 0.5
+        for value, direction in rows:
+            if residual[position, columns.of(direction)] > score:
+                best, score = value, residual[position, columns.of(direction)]
+        out.append(best)
+    return out

@@ -1,0 +1,314 @@
+"""``convert-sa-to-craft``: build every component's weights between named directions.
+
+Needs a scheduled ``sa.program`` (``schedule-layers``). Each s-op gets its
+residual directions (``docs/constructions.md``): one per non-``None`` value if
+categorical, one if numerical, under its label (made unique). The constructions
+and constants are the ones ``convert-rasp-to-sa`` chose and certified:
+
+- heads: selected (key, query) pairs score the sharpness ``c``; the BOS key
+  scores ``c/2`` from the query's ``one`` direction (``c`` for a count);
+- lookup MLPs: one thresholded unit per output (per input pair);
+- discretising MLPs: a baseline unit and two units per step, slopes from the
+  step's gap and the op's margin, every unit silenced at BOS.
+
+After the pass no sa op remains; the pass checks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Block, Region, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+from raspir.dialects import craft, rasp, sa
+from raspir.dialects.values import Value, value_key
+
+Entry = tuple[craft.Index, craft.Index, float]
+
+
+def _fail(op: sa.ComponentOp | sa.ProgramOp, reason: str) -> PassFailedException:
+    label = op.properties.get("label")
+    name = f"{op.name} '{label.data}'" if label is not None else op.name  # type: ignore[union-attr]
+    return PassFailedException(f"{name}: {reason}")
+
+
+@dataclass
+class _Builder:
+    program: sa.ProgramOp
+    names: dict[SSAValue, str] = field(default_factory=dict)
+    used: set[str] = field(default_factory=lambda: {"one"})
+
+    @property
+    def bos(self) -> craft.Direction:
+        return ("tokens", (self.program.bos.data,))
+
+    def name(self, value: SSAValue) -> str:
+        if value not in self.names:
+            owner = value.owner
+            assert isinstance(owner, sa.ComponentOp)
+            base = owner.label.data
+            name, k = base, 1
+            # "tokens" also names the BOS direction: only a token embedding may share it.
+            while name in self.used or (
+                name == "tokens" and not isinstance(owner, sa.TokensOp)
+            ):
+                k += 1
+                name = f"{base}_{k}"
+            self.used.add(name)
+            self.names[value] = name
+        return self.names[value]
+
+    def directions(self, value: SSAValue) -> dict[tuple, craft.Direction]:
+        """The directions of an s-op, keyed by its value's ``value_key``."""
+        owner = value.owner
+        assert isinstance(owner, sa.ComponentOp)
+        name = self.name(value)
+        if owner.encoding == rasp.NUMERICAL:
+            return {("number",): (name, ())}
+        return {value_key(v): (name, (v,)) for v in owner.values.data if v is not None}
+
+    def numerical(self, value: SSAValue) -> craft.Direction:
+        return self.directions(value)[("number",)]
+
+    def write(self, value: SSAValue, out: Value) -> list[tuple[craft.Direction, float]]:
+        """The residual vector that encodes ``out`` in ``value``'s directions."""
+        if out is None or out is rasp.UNDEFINED:
+            return []
+        dirs = self.directions(value)
+        if ("number",) in dirs:
+            return [(dirs[("number",)], float(out))] if float(out) != 0.0 else []
+        return [(dirs[value_key(out)], 1.0)]
+
+    # -- embeddings ----------------------------------------------------------
+
+    def embeddings(self, ops: list[sa.ComponentOp]) -> list[craft.EmbedOp]:
+        rows: list[tuple[Value, tuple]] = []
+        for token in self.program.vocab.data:
+            vector: list[tuple[craft.Direction, float]] = [(craft.ONE, 1.0)]
+            for op in ops:
+                if isinstance(op, sa.TokensOp):
+                    vector += self.write(op.result, token)
+                elif isinstance(op, sa.FullOp):
+                    vector += self.write(op.result, op.fill.data)
+            rows.append((token, tuple(vector)))
+        # BOS carries its own direction; PAD writes nothing but `one`.
+        rows.append((self.program.bos.data, ((craft.ONE, 1.0), (self.bos, 1.0))))
+        rows.append((self.program.pad.data, ((craft.ONE, 1.0),)))
+        positions: list[tuple[Value, tuple]] = [(0, ())]
+        for index in range(self.program.max_seq_len.data):
+            vector = []
+            for op in ops:
+                if isinstance(op, sa.IndicesOp):
+                    vector += self.write(op.result, index)
+            positions.append((index + 1, tuple(vector)))
+        return [
+            craft.EmbedOp("tokens", craft.TableAttr(tuple(rows))),
+            craft.EmbedOp("positions", craft.TableAttr(tuple(positions))),
+        ]
+
+    # -- heads -----------------------------------------------------------------
+
+    def selected(self, op: sa.HeadOp) -> list[tuple[Value, Value]]:
+        keys = [k for k in rasp.value_set_of(op.keys) or () if k is not None]
+        queries = [q for q in rasp.value_set_of(op.queries) or () if q is not None]
+        predicate = op.predicate
+        if isinstance(predicate, rasp.RelationAttr):
+            chosen = {value_key(p) for p in predicate.data}
+            return [
+                (k, q) for k in keys for q in queries if value_key((k, q)) in chosen
+            ]
+        pairs = []
+        for k in keys:
+            for q in queries:
+                try:
+                    if rasp.compare(predicate.data, k, q):
+                        pairs.append((k, q))
+                except (TypeError, ValueError):
+                    continue  # incomparable values are never selected
+        return pairs
+
+    def scores(self, op: sa.HeadOp, bos_score: float) -> craft.MatrixAttr:
+        c = op.sharpness.data
+        key_dirs, query_dirs = self.directions(op.keys), self.directions(op.queries)
+        entries: list[Entry] = [
+            (query_dirs[value_key(q)], key_dirs[value_key(k)], c)
+            for k, q in self.selected(op)
+        ]
+        entries.append((craft.ONE, self.bos, bos_score * c))
+        return craft.MatrixAttr(entries)
+
+    def head(self, op: sa.AggregateOp) -> craft.HeadOp:
+        sources, targets = self.directions(op.sop), self.directions(op.result)
+        ov = [(sources[key], targets[key], 1.0) for key in sources if key in targets]
+        return craft.HeadOp(
+            self.name(op.result), self.scores(op, 0.5), craft.MatrixAttr(ov)
+        )
+
+    def count_head(self, op: sa.CountOp) -> tuple[craft.HeadOp, craft.Direction]:
+        scratch: craft.Direction = (f"{self.name(op.result)}.inverse_width", ())
+        ov = craft.MatrixAttr([(self.bos, scratch, 1.0)])
+        return craft.HeadOp(self.name(op.result), self.scores(op, 1.0), ov), scratch
+
+    # -- MLPs ------------------------------------------------------------------
+
+    def mlp(
+        self, op: sa.ComponentOp, fst: list[Entry], snd: list[Entry]
+    ) -> craft.MLPOp:
+        hidden = 1 + max((c for _, c, _ in fst if isinstance(c, int)), default=-1)
+        return craft.MLPOp(
+            self.name(op.result), hidden, craft.MatrixAttr(fst), craft.MatrixAttr(snd)
+        )
+
+    def lookup(self, op: sa.LookupOp | sa.PairLookupOp) -> craft.MLPOp:
+        inputs = [self.directions(v) for v in op.operands]
+        groups: dict[tuple, tuple[Value, list[tuple]]] = {}
+        for key, out in op.table.data:
+            if out is None or out is rasp.UNDEFINED or not self.write(op.result, out):
+                continue
+            args = key if isinstance(op, sa.PairLookupOp) else (key,)
+            if any(a is None for a in args):
+                continue
+            groups.setdefault(
+                (value_key(out),) if isinstance(op, sa.LookupOp) else (value_key(key),),
+                (out, []),
+            )[1].append(args)
+        fst: list[Entry] = []
+        snd: list[Entry] = []
+        for unit, (out, members) in enumerate(groups.values()):
+            for args in members:
+                for dirs, arg in zip(inputs, args, strict=True):
+                    fst.append((dirs[value_key(arg)], unit, 2.0))
+            fst.append((craft.ONE, unit, -1.0 if isinstance(op, sa.LookupOp) else -3.0))
+            snd += [(unit, d, w) for d, w in self.write(op.result, out)]
+        return self.mlp(op, fst, snd)
+
+    def linear(self, op: sa.LinearOp) -> craft.MLPOp:
+        x, y = self.numerical(op.fst), self.numerical(op.snd)
+        out = self.numerical(op.result)
+        a, b = float(op.fst_factor.data), float(op.snd_factor.data)
+        fst = [(x, 0, 1.0), (x, 1, -1.0), (y, 2, 1.0), (y, 3, -1.0)]
+        snd = [(0, out, a), (1, out, -a), (2, out, b), (3, out, -b)]
+        return self.mlp(op, fst, snd)
+
+    def steps(
+        self,
+        op: sa.ComponentOp,
+        source: craft.Direction,
+        points: list[tuple[float, Value]],
+        flat: Iterable[float],
+    ) -> craft.MLPOp:
+        """A discretising MLP over ``points`` (docs/constructions.md)."""
+        fst: list[Entry] = [(craft.ONE, 0, 1.0), (self.bos, 0, -1.0)]
+        snd: list[Entry] = [(0, d, w) for d, w in self.write(op.result, points[0][1])]
+        unit = 1
+        flats = iter(flat)
+        for (lo, before), (hi, after) in zip(points, points[1:], strict=False):
+            if value_key(before) == value_key(after):
+                continue
+            slope = sa.slope(hi - lo, next(flats))
+            threshold = (lo + hi) / 2
+            silence = (
+                slope * (abs(threshold) + 1) + 1
+            )  # beats any pre-activation at BOS
+            for offset, sign in ((0.5, 1.0), (-0.5, -1.0)):
+                fst += [
+                    (source, unit, slope),
+                    (craft.ONE, unit, offset - slope * threshold),
+                    (self.bos, unit, -silence),
+                ]
+                snd += [(unit, d, sign * w) for d, w in self.write(op.result, after)]
+                snd += [(unit, d, -sign * w) for d, w in self.write(op.result, before)]
+                unit += 1
+        return self.mlp(op, fst, snd)
+
+    def discretise(self, op: sa.DiscretiseOp) -> craft.MLPOp:
+        points = op.points()
+        changes = len(sa.steps(points))
+        return self.steps(
+            op, self.numerical(op.input), points, [op.margin.data] * changes
+        )
+
+    def count_mlp(self, op: sa.CountOp, scratch: craft.Direction) -> craft.MLPOp:
+        points = sorted((1 / (k + 1), k) for k in op.values.data)
+        flat = [
+            op.margin.data * hi
+            for (_, before), (hi, after) in zip(points, points[1:], strict=False)
+            if value_key(before) != value_key(after)
+        ]
+        return self.steps(op, scratch, points, flat)
+
+    # -- the model ---------------------------------------------------------------
+
+    def build(self) -> craft.ModelOp:
+        ops = [
+            op for op in self.program.body.block.ops if isinstance(op, sa.ComponentOp)
+        ]
+        layers: dict[int, tuple[list, list]] = {}
+        for op in ops:
+            if not op.SUBLAYERS:
+                continue
+            if op.layer is None:
+                raise _fail(op, "has no layer; run schedule-layers first")
+            heads, mlps = layers.setdefault(op.layer.data, ([], []))
+            match op:
+                case sa.AggregateOp():
+                    heads.append(self.head(op))
+                case sa.CountOp():
+                    head, scratch = self.count_head(op)
+                    heads.append(head)
+                    mlps.append(self.count_mlp(op, scratch))
+                case sa.LookupOp() | sa.PairLookupOp():
+                    mlps.append(self.lookup(op))
+                case sa.LinearOp():
+                    mlps.append(self.linear(op))
+                case sa.DiscretiseOp():
+                    mlps.append(self.discretise(op))
+                case _:
+                    raise _fail(op, "has no craft construction")
+        depth = 1 + max(layers, default=-1)
+        block = Block(self.embeddings(ops))
+        for index in range(depth):
+            heads, mlps = layers.get(index, ([], []))
+            block.add_op(craft.LayerOp(index, [*heads, *mlps]))
+        block.add_op(self.unembed())
+        return craft.ModelOp.like(self.program, Region(block))
+
+    def unembed(self) -> craft.UnembedOp:
+        output = self.program.output.sop
+        owner = output.owner
+        assert isinstance(owner, sa.ComponentOp)
+        if owner.encoding == rasp.NUMERICAL:
+            rows = ((None, ((self.numerical(output), 1.0),)),)
+        else:
+            dirs = self.directions(output)
+            rows = tuple(
+                (v, ((dirs[value_key(v)], 1.0),))
+                for v in owner.values.data
+                if v is not None
+            )
+        return craft.UnembedOp(owner.encoding, craft.TableAttr(rows))
+
+
+@dataclass(frozen=True)
+class ConvertSaToCraftPass(ModulePass):
+    """Build the weights of every scheduled ``sa.program`` as a ``craft.model``."""
+
+    name = "convert-sa-to-craft"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for program in list(op.walk()):
+            if isinstance(program, sa.ProgramOp):
+                model = _Builder(program).build()
+                program.parent_block().insert_op_before(model, program)  # type: ignore[union-attr]
+                program.detach()
+                program.erase(safe_erase=False)
+        for remaining in op.walk():
+            if remaining.dialect_name() == "sa":
+                raise PassFailedException(
+                    f"{remaining.name} is still present after convert-sa-to-craft"
+                )
