@@ -27,6 +27,12 @@ def _convert_rasp_to_sa() -> type[ModulePass]:
     return ConvertRaspToSaPass
 
 
+def _schedule_layers() -> type[ModulePass]:
+    from raspir.passes.schedule_layers import ScheduleLayersPass
+
+    return ScheduleLayersPass
+
+
 def _craft() -> Dialect:
     from raspir.dialects.craft import Craft
 
@@ -44,6 +50,7 @@ RASPIR_UNIVERSE = Universe(
     all_passes={
         "convert-rasp-to-sa": _convert_rasp_to_sa,
         "convert-sa-to-craft": _convert_sa_to_craft,
+        "schedule-layers": _schedule_layers,
     },
     all_targets={},
 )

@@ -14,7 +14,7 @@ elementwise ops then stop at the shorter one, as the evaluator's ``zip`` does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
@@ -35,25 +35,26 @@ from raspir.errors import InvalidInputError, RaspirError
 from raspir.rasp import aggregate_selected
 
 Matrix = list[list[bool]]
+P = TypeVar("P", bound=ir.ProgramBase)
 
 
 class EvaluationError(RaspirError):
     """The program fails on this input, as the evaluator would (e.g. a function raised)."""
 
 
-def find_program(module: ModuleOp | ir.ProgramOp) -> ir.ProgramOp:
-    """The single ``rasp.program`` in a module."""
-    if isinstance(module, ir.ProgramOp):
+def find_program(module: ModuleOp | ir.ProgramBase, kind: type[P] = ir.ProgramOp) -> P:
+    """The single program of the given level (``rasp.program`` by default) in a module."""
+    if isinstance(module, kind):
         return module
-    programs = [op for op in module.walk() if isinstance(op, ir.ProgramOp)]
+    programs = [op for op in module.walk() if isinstance(op, kind)]
     if len(programs) != 1:
         raise RaspirError(
-            f"expected one rasp.program in the module, found {len(programs)}"
+            f"expected one {kind.name} in the module, found {len(programs)}"
         )
     return programs[0]
 
 
-def check_input(program: ir.ProgramOp, xs: Sequence[Value]) -> list[Value]:
+def check_input(program: ir.ProgramBase, xs: Sequence[Value]) -> list[Value]:
     """Reject inputs the program does not accept, naming the offending token."""
     if isinstance(xs, str) or not isinstance(xs, Sequence):
         raise InvalidInputError(
@@ -88,10 +89,21 @@ def run_program(module: ModuleOp | ir.ProgramOp, xs: Sequence[Value]) -> list[Va
 
 def run_values(program: ir.ProgramOp, xs: Sequence[Value]) -> dict[Any, Any]:
     """Run ``program`` and return the value of every SSA value it defines."""
+    return interpret(program, RaspFunctions(), xs)
+
+
+def interpret(
+    program: ir.ProgramBase, functions: InterpreterFunctions, xs: Sequence[Value]
+) -> dict[Any, Any]:
+    """Run a program of any level with ``functions``; every SSA value's value.
+
+    The input and the causal flag are stored for every level's functions alike
+    (``input_tokens``, ``mask``), so the levels share those helpers.
+    """
     interpreter = Interpreter(ModuleOp([]))
-    interpreter.register_implementations(RaspFunctions())
-    interpreter.set_data(RaspFunctions, "input", list(xs))
-    interpreter.set_data(RaspFunctions, "causal", program.is_causal)
+    interpreter.register_implementations(functions)
+    interpreter.set_data(InterpreterFunctions, "input", list(xs))
+    interpreter.set_data(InterpreterFunctions, "causal", program.is_causal)
     values: dict[Any, Any] = {}
 
     class Recorder(Interpreter.Listener):
@@ -100,16 +112,18 @@ def run_values(program: ir.ProgramOp, xs: Sequence[Value]) -> dict[Any, Any]:
                 values[result] = value
 
     interpreter.listeners = (Recorder(),)
-    interpreter.run_ssacfg_region(program.body, (), "rasp.program")
+    interpreter.run_ssacfg_region(program.body, (), program.name)
     return values
 
 
-def _input(interpreter: Interpreter) -> list[Value]:
-    return interpreter.get_data(RaspFunctions, "input", list)
+def input_tokens(interpreter: Interpreter) -> list[Value]:
+    """The input the running program was given."""
+    return interpreter.get_data(InterpreterFunctions, "input", list)
 
 
-def _mask(interpreter: Interpreter, matrix: Matrix) -> Matrix:
-    if not interpreter.get_data(RaspFunctions, "causal", bool):
+def mask(interpreter: Interpreter, matrix: Matrix) -> Matrix:
+    """In a causal program, query i only sees keys j <= i."""
+    if not interpreter.get_data(InterpreterFunctions, "causal", bool):
         return matrix
     return [[s and k <= q for k, s in enumerate(row)] for q, row in enumerate(matrix)]
 
@@ -122,7 +136,8 @@ def _combine(a: Matrix, b: Matrix, both) -> Matrix:
     ]
 
 
-def _lookup(op: ir.TabulatedOp, table: dict[tuple, Value], key: Value) -> Value:
+def lookup(op: ir.TabulatedOp, table: dict[tuple, Value], key: Value) -> Value:
+    """``key``'s entry in ``op``'s table (``table.as_dict()``); ``error`` raises."""
     if value_key(key) not in table:
         raise EvaluationError(
             f"{op.name} '{op.label.data}': input {format_value(key)} is outside its table"
@@ -133,6 +148,23 @@ def _lookup(op: ir.TabulatedOp, table: dict[tuple, Value], key: Value) -> Value:
             f"{op.name} '{op.label.data}': the function raised on input {format_value(key)}"
         )
     return out
+
+
+def select(
+    where: str,
+    predicate: ir.ComparisonAttr | ir.RelationAttr,
+    keys: list[Value],
+    queries: list[Value],
+) -> Matrix:
+    """The query-by-key matrix of a predicate; errors are prefixed with ``where``."""
+    if isinstance(predicate, ir.ComparisonAttr):
+        cmp = predicate.data
+        try:
+            return [[bool(ir.compare(cmp, k, q)) for k in keys] for q in queries]
+        except (TypeError, ValueError) as e:
+            raise EvaluationError(f"{where}: {e}") from e
+    chosen = {value_key(pair) for pair in predicate.data}
+    return [[value_key((k, q)) in chosen for k in keys] for q in queries]
 
 
 def aggregate(
@@ -150,28 +182,28 @@ def aggregate(
 class RaspFunctions(InterpreterFunctions):
     @impl(ir.TokensOp)
     def run_tokens(self, interpreter: Interpreter, op: ir.TokensOp, args: PythonValues):
-        return (list(_input(interpreter)),)
+        return (list(input_tokens(interpreter)),)
 
     @impl(ir.IndicesOp)
     def run_indices(
         self, interpreter: Interpreter, op: ir.IndicesOp, args: PythonValues
     ):
-        return (list(range(len(_input(interpreter)))),)
+        return (list(range(len(input_tokens(interpreter)))),)
 
     @impl(ir.LengthOp)
     def run_length(self, interpreter: Interpreter, op: ir.LengthOp, args: PythonValues):
-        n = len(_input(interpreter))
+        n = len(input_tokens(interpreter))
         return ([n] * n,)
 
     @impl(ir.FullOp)
     def run_full(self, interpreter: Interpreter, op: ir.FullOp, args: PythonValues):
-        return ([op.fill.data] * len(_input(interpreter)),)
+        return ([op.fill.data] * len(input_tokens(interpreter)),)
 
     @impl(ir.ConstantOp)
     def run_constant(
         self, interpreter: Interpreter, op: ir.ConstantOp, args: PythonValues
     ):
-        n = len(_input(interpreter))
+        n = len(input_tokens(interpreter))
         sequence = list(op.sequence.data)
         if op.check_length.value.data and len(sequence) != n:
             raise EvaluationError(
@@ -184,7 +216,7 @@ class RaspFunctions(InterpreterFunctions):
     def run_map(self, interpreter: Interpreter, op: ir.MapOp, args: PythonValues):
         (xs,) = args
         table = op.table.as_dict()
-        return ([None if x is None else _lookup(op, table, x) for x in xs],)
+        return ([None if x is None else lookup(op, table, x) for x in xs],)
 
     @impl(ir.SequenceMapOp)
     def run_sequence_map(
@@ -194,7 +226,7 @@ class RaspFunctions(InterpreterFunctions):
         table = op.table.as_dict()
         return (
             [
-                None if x is None or y is None else _lookup(op, table, (x, y))
+                None if x is None or y is None else lookup(op, table, (x, y))
                 for x, y in zip(xs, ys, strict=False)
             ],
         )
@@ -230,36 +262,27 @@ class RaspFunctions(InterpreterFunctions):
     @impl(ir.SelectOp)
     def run_select(self, interpreter: Interpreter, op: ir.SelectOp, args: PythonValues):
         keys, queries = args
-        predicate = op.predicate
-        if isinstance(predicate, ir.ComparisonAttr):
-            cmp = predicate.data
-            try:
-                matrix = [[bool(ir.compare(cmp, k, q)) for k in keys] for q in queries]
-            except (TypeError, ValueError) as e:
-                raise EvaluationError(f"select '{op.label.data}': {e}") from e
-        else:
-            selected = {value_key(pair) for pair in predicate.data}
-            matrix = [[value_key((k, q)) in selected for k in keys] for q in queries]
-        return (_mask(interpreter, matrix),)
+        matrix = select(f"select '{op.label.data}'", op.predicate, keys, queries)
+        return (mask(interpreter, matrix),)
 
     @impl(ir.SelectAndOp)
     def run_select_and(
         self, interpreter: Interpreter, op: ir.SelectAndOp, args: PythonValues
     ):
-        return (_mask(interpreter, _combine(*args, lambda x, y: x and y)),)
+        return (mask(interpreter, _combine(*args, lambda x, y: x and y)),)
 
     @impl(ir.SelectOrOp)
     def run_select_or(
         self, interpreter: Interpreter, op: ir.SelectOrOp, args: PythonValues
     ):
-        return (_mask(interpreter, _combine(*args, lambda x, y: x or y)),)
+        return (mask(interpreter, _combine(*args, lambda x, y: x or y)),)
 
     @impl(ir.SelectNotOp)
     def run_select_not(
         self, interpreter: Interpreter, op: ir.SelectNotOp, args: PythonValues
     ):
         (a,) = args
-        return (_mask(interpreter, [[not x for x in row] for row in a]),)
+        return (mask(interpreter, [[not x for x in row] for row in a]),)
 
     @impl_terminator(ir.OutputOp)
     def run_output(
