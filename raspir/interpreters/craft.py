@@ -95,50 +95,83 @@ def _rows(table: craft.TableAttr) -> dict[tuple, tuple]:
     return {value_key(key): vector for key, vector in table.data}
 
 
-def run_model(model: craft.ModelOp, xs: Sequence[Value]) -> CraftRun:
-    """Run the model on ``xs`` (without BOS) and record every residual state."""
-    n = len(xs)
-    if n > model.max_seq_len.data:
-        raise InvalidInputError(
-            f"input has {n} tokens, more than max_seq_len {model.max_seq_len.data}"
+class CraftMachine:
+    """A model's weights as dense float32 arrays, built once and run many times."""
+
+    def __init__(self, model: craft.ModelOp):
+        self.model = model
+        self.directions = residual_directions(model)
+        self.columns = _Columns(self.directions)
+        embed = model.embeddings
+        self.tokens = {
+            key: self.columns.vector(vector)
+            for key, vector in _rows(embed["tokens"].table).items()
+        }
+        self.positions = {
+            key: self.columns.vector(vector)
+            for key, vector in _rows(embed["positions"].table).items()
+        }
+        self.layers = [
+            (
+                layer.index.data,
+                [
+                    (self.columns.square(h.qk), self.columns.square(h.ov))
+                    for h in layer.heads
+                ],
+                [self.columns.mlp(m) for m in layer.mlps],
+            )
+            for layer in model.layers
+        ]
+
+    def run(self, xs: Sequence[Value]) -> CraftRun:
+        """Run on ``xs`` (without BOS) and record every residual state."""
+        model, n = self.model, len(xs)
+        if n > model.max_seq_len.data:
+            raise InvalidInputError(
+                f"input has {n} tokens, more than max_seq_len {model.max_seq_len.data}"
+            )
+        residual = np.zeros((n + 1, self.columns.width), dtype=FLOAT)
+        for position, token in enumerate([model.bos.data, *xs]):
+            row = self.tokens.get(value_key(token))
+            if row is None:
+                raise InvalidInputError(
+                    f"token {token!r} at position {position - 1} is not in the vocab"
+                )
+            residual[position] += row + self.positions[value_key(position)]
+        states, stages = [residual.copy()], ["embed"]
+        causal = (
+            np.tril(np.ones((n + 1, n + 1), dtype=bool)) if model.is_causal else None
         )
-    directions = residual_directions(model)
-    columns = _Columns(directions)
-    embed = model.embeddings
-    tokens, positions = _rows(embed["tokens"].table), _rows(embed["positions"].table)
-    residual = np.zeros((n + 1, columns.width), dtype=FLOAT)
-    for position, token in enumerate([model.bos.data, *xs]):
-        row = tokens.get(value_key(token))
-        if row is None:
-            raise InvalidInputError(f"token {token!r} at position {position - 1} is not in the vocab")
-        residual[position] += columns.vector(row)
-        residual[position] += columns.vector(positions[value_key(position)])
-    states, stages = [residual.copy()], ["embed"]
-    causal = np.tril(np.ones((n + 1, n + 1), dtype=bool)) if model.is_causal else None
-    for layer in model.layers:
-        update = np.zeros_like(residual)
-        for head in layer.heads:
-            scores = residual @ columns.square(head.qk) @ residual.T
-            if causal is not None:
-                scores = np.where(causal, scores, FLOAT(-np.inf))
-            scores = scores - scores.max(axis=1, keepdims=True)
-            weights = np.exp(scores)
-            weights /= weights.sum(axis=1, keepdims=True)
-            update += weights @ (residual @ columns.square(head.ov))
-        residual = residual + update
-        states.append(residual.copy())
-        stages.append(f"layer {layer.index.data} attention")
-        update = np.zeros_like(residual)
-        for mlp in layer.mlps:
-            fst, snd = columns.mlp(mlp)
-            update += np.maximum(residual @ fst, 0) @ snd
-        residual = residual + update
-        states.append(residual.copy())
-        stages.append(f"layer {layer.index.data} mlp")
-    return CraftRun(directions, states, stages, decode(model, columns, residual))
+        for index, heads, mlps in self.layers:
+            update = np.zeros_like(residual)
+            for qk, ov in heads:
+                scores = residual @ qk @ residual.T
+                if causal is not None:
+                    scores = np.where(causal, scores, FLOAT(-np.inf))
+                weights = np.exp(scores - scores.max(axis=1, keepdims=True))
+                weights /= weights.sum(axis=1, keepdims=True)
+                update += weights @ (residual @ ov)
+            residual = residual + update
+            states.append(residual.copy())
+            stages.append(f"layer {index} attention")
+            update = np.zeros_like(residual)
+            for fst, snd in mlps:
+                update += np.maximum(residual @ fst, 0) @ snd
+            residual = residual + update
+            states.append(residual.copy())
+            stages.append(f"layer {index} mlp")
+        output = decode(model, self.columns, residual)
+        return CraftRun(self.directions, states, stages, output)
 
 
-def decode(model: craft.ModelOp, columns: _Columns, residual: np.ndarray) -> list[Value]:
+def run_model(model: craft.ModelOp, xs: Sequence[Value]) -> CraftRun:
+    """Run ``model`` once on ``xs``; use ``CraftMachine`` to run it many times."""
+    return CraftMachine(model).run(xs)
+
+
+def decode(
+    model: craft.ModelOp, columns: _Columns, residual: np.ndarray
+) -> list[Value]:
     unembed = model.output
     assert isinstance(unembed, craft.UnembedOp)
     rows = [(value, vector[0][0]) for value, vector in unembed.table.data]
