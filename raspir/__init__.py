@@ -16,6 +16,7 @@ _LAZY = {
     "COMPILER_PAD": ("raspir.frontend.rasp_import", "COMPILER_PAD"),
     "run_program": ("raspir.interpreters.rasp", "run_program"),
     "RaspirError": ("raspir.errors", "RaspirError"),
+    "verify": ("raspir.verification", "verify"),
 }
 
 __all__ = ["lib", "rasp", *_LAZY]

@@ -119,6 +119,26 @@ def cmd_ir(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD
+    from raspir.verification import verify
+
+    if args.samples < 1:
+        raise CliError(f"--samples must be at least 1, got {args.samples}")
+    report = verify(
+        load_program(args.program),
+        parse_vocab(args.vocab),
+        args.max_seq_len,
+        samples=args.samples,
+        seed=args.seed,
+        causal=args.causal,
+        compiler_bos=COMPILER_BOS if args.bos is None else args.bos,
+        compiler_pad=COMPILER_PAD if args.pad is None else args.pad,
+    )
+    print(report)
+    return 0 if report.exact else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="raspir", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
@@ -126,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     ir = commands.add_parser("ir", help="print a program's rasp IR")
     _add_program_arguments(ir)
     ir.set_defaults(run=cmd_ir)
+    check = commands.add_parser(
+        "verify",
+        help="run the program at every IR level against the evaluator",
+    )
+    _add_program_arguments(check)
+    check.add_argument("--samples", type=int, default=200, help="random inputs to try")
+    check.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    check.set_defaults(run=cmd_verify)
     return parser
 
 

@@ -1,0 +1,177 @@
+"""Translation validation: run a program at every IR level on the same inputs.
+
+``verify`` imports a program, runs the evaluator and then the IR after every
+pass of the pipeline (each level with its own interpreter) on the same random
+inputs, and reports the first pass whose output disagrees with the evaluator,
+with the input, the expected and the actual values. Inputs the evaluator
+rejects (a function raising, a categorical mean) are not accepted inputs and
+are skipped.
+
+Categorical outputs must match exactly (type-exact). A numerical output of the
+craft model, computed in float32, must be within ``numerical_tolerance`` of
+the evaluator relative to ``max(1, |expected|)``; every other level is exact.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from xdsl.dialects.builtin import ModuleOp
+
+from raspir import rasp
+from raspir.dialects import craft
+from raspir.dialects import rasp as rasp_ir
+from raspir.dialects import sa as sa_ir
+from raspir.dialects.values import Value, format_value, value_key
+from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD, to_rasp_ir
+from raspir.pipeline import DEFAULT, stages
+
+NUMERICAL_TOLERANCE = 1e-4
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The first disagreement: where, on what input, and what each side gave."""
+
+    stage: str
+    input: list[Value]
+    expected: list[Value]
+    actual: list[Value] | str
+
+    def __str__(self) -> str:
+        actual = self.actual if isinstance(self.actual, str) else _show(self.actual)
+        return (
+            f"diverges after {self.stage}\n"
+            f"  input:    {_show(self.input)}\n"
+            f"  expected: {_show(self.expected)}\n"
+            f"  actual:   {actual}"
+        )
+
+
+@dataclass
+class Report:
+    """What ``verify`` found: exact on every sample, or the first divergence."""
+
+    stages: list[str]
+    samples: int
+    skipped: int
+    divergence: Divergence | None = None
+    layers: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exact(self) -> bool:
+        return self.divergence is None
+
+    def __str__(self) -> str:
+        checked = f"{self.samples - self.skipped} inputs"
+        if self.skipped:
+            checked += f" ({self.skipped} rejected by the evaluator, skipped)"
+        if self.divergence is not None:
+            return f"NOT EXACT on {checked}: {self.divergence}"
+        levels = " -> ".join(["import", *self.stages])
+        depth = f", {self.layers} layers" if self.layers is not None else ""
+        return f"exact on {checked} at every level ({levels}{depth})"
+
+
+def _show(values: Iterable[Value]) -> str:
+    return "[" + ", ".join(format_value(v) for v in values) + "]"
+
+
+def _runner(module: ModuleOp) -> Callable[[Sequence[Value]], list[Value]]:
+    """The interpreter of the level this module is at."""
+    from raspir.interpreters import rasp as rasp_interp
+    from raspir.interpreters import sa as sa_interp
+    from raspir.interpreters.craft import CraftMachine
+
+    top = next(iter(module.body.block.ops))
+    if isinstance(top, rasp_ir.ProgramOp):
+        return lambda xs: rasp_interp.run_program(top, xs)
+    if isinstance(top, sa_ir.ProgramOp):
+        return lambda xs: sa_interp.run_program(top, xs)
+    if isinstance(top, craft.ModelOp):
+        machine = CraftMachine(top)
+        return lambda xs: machine.run(xs).output
+    raise TypeError(f"no interpreter for {top.name}")
+
+
+def _agrees(actual: list[Value], expected: list[Value], tolerance: float) -> bool:
+    if len(actual) != len(expected):
+        return False
+    for a, e in zip(actual, expected, strict=True):
+        if value_key(a) == value_key(e):
+            continue
+        numbers = isinstance(a, int | float) and isinstance(e, int | float)
+        if not (numbers and math.isfinite(float(e))):
+            return False
+        if abs(float(a) - float(e)) > tolerance * max(1.0, abs(float(e))):
+            return False
+    return True
+
+
+def random_inputs(
+    vocab: Sequence[Value], max_seq_len: int, samples: int, seed: int
+) -> list[list[Value]]:
+    """Uniform random inputs, lengths spread over 1..max_seq_len."""
+    rng = random.Random(seed)
+    tokens = sorted(vocab, key=lambda v: (type(v).__name__, v))
+    return [
+        [rng.choice(tokens) for _ in range(rng.randint(1, max_seq_len))]
+        for _ in range(samples)
+    ]
+
+
+def verify(
+    program: rasp.SOp,
+    vocab: Iterable[Value],
+    max_seq_len: int,
+    *,
+    samples: int = 200,
+    seed: int = 0,
+    causal: bool = False,
+    compiler_bos: Value = COMPILER_BOS,
+    compiler_pad: Value = COMPILER_PAD,
+    inputs: Iterable[Sequence[Value]] | None = None,
+    passes: Sequence[str] = DEFAULT,
+    numerical_tolerance: float = NUMERICAL_TOLERANCE,
+) -> Report:
+    """Check ``program`` at every level of the pipeline against the evaluator."""
+    module = to_rasp_ir(
+        program,
+        vocab,
+        max_seq_len,
+        causal=causal,
+        compiler_bos=compiler_bos,
+        compiler_pad=compiler_pad,
+    )
+    program_op = next(iter(module.body.block.ops))
+    assert isinstance(program_op, rasp_ir.ProgramOp)
+    if inputs is None:
+        cases = random_inputs(program_op.vocab.data, max_seq_len, samples, seed)
+    else:
+        cases = [list(xs) for xs in inputs]
+    levels = [("import", module), *stages(module, passes)]
+    runners = [(name, _runner(level)) for name, level in levels]
+    report = Report([name for name, _ in levels[1:]], len(cases), 0)
+    final = levels[-1][1].body.block.first_op
+    if isinstance(final, craft.ModelOp):
+        report.layers = len(final.layers)
+    for xs in cases:
+        try:
+            expected = list(rasp.evaluate(program, xs, causal=causal))
+        except Exception:  # noqa: BLE001 - the evaluator rejects this input
+            report.skipped += 1
+            continue
+        for name, run in runners:
+            tolerance = numerical_tolerance if name == levels[-1][0] else 0.0
+            try:
+                actual: list[Value] | str = run(xs)
+            except Exception as e:  # noqa: BLE001 - reported as the divergence
+                actual = f"error: {e}"
+            if isinstance(actual, str) or not _agrees(actual, expected, tolerance):
+                report.divergence = Divergence(name, list(xs), expected, actual)
+                return report
+    return report
