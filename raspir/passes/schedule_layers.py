@@ -53,11 +53,13 @@ def _components(program: sa.ProgramOp) -> list[sa.ComponentOp]:
     return [op for op in program.body.block.ops if isinstance(op, sa.ComponentOp)]
 
 
-def _producer(op: Operation, index: int) -> sa.ComponentOp:
+def _producer(op: sa.ComponentOp, index: int) -> sa.ComponentOp:
     owner = op.operands[index].owner
     if not isinstance(owner, sa.ComponentOp):
+        what = owner.name if isinstance(owner, Operation) else "a block argument"
         raise PassFailedException(
-            f"{op.name}: operand {index} is not the result of an sa component"
+            f"{_name(op)}: operand {index} comes from {what}, not from an sa "
+            "component, so it has no slot"
         )
     return owner
 

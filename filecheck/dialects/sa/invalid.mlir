@@ -1,0 +1,240 @@
+// RUN: raspir-opt %s --split-input-file --verify-diagnostics | filecheck %s --match-full-lines
+// RUN: raspir-opt %s --split-input-file --verify-diagnostics | filecheck %s --check-prefix=ALLFAIL
+// RUN: raspir-opt %s --split-input-file --verify-diagnostics | grep -c "| Operation does not verify: " | filecheck %s --check-prefix=COUNT
+
+// Every chunk below fails verification: none is printed back as a module.
+// All but one of the 24 chunks point at the offending op; the missing
+// terminator is reported without a location.
+// ALLFAIL-NOT: builtin.module {
+// COUNT: 23
+
+// == Constants ==
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise -1.0
+  sa.output %tokens : !rasp.sop<categorical>
+}
+// CHECK: sa.tokens 'tokens': noise bound must be finite and >= 0, got -1.0
+
+// -----
+
+// An infinite bound (1.0e999 overflows to inf), written in the generic form.
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = "sa.tokens"() <{noise = #builtin.float_data<1.0e999>, label = "tokens", values = #rasp.values<{"a", "b"}>}> : () -> !rasp.sop<categorical>
+  sa.output %tokens : !rasp.sop<categorical>
+}
+// CHECK: sa.tokens 'tokens': noise bound must be finite and >= 0, got inf
+
+// -----
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %m = sa.lookup "m" %tokens {"a" -> 1, "b" -> 2} : !rasp.sop<categorical> values {1, 2} noise 0.0 layer -1
+  sa.output %m : !rasp.sop<categorical>
+}
+// CHECK: sa.lookup 'm': layer must be >= 0, got -1
+
+// -----
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %a = sa.aggregate "a" %indices, %indices, %tokens eq sharpness 0.0 : !rasp.sop<categorical> values {none, "a", "b"} noise 0.0
+  sa.output %a : !rasp.sop<categorical>
+}
+// CHECK: sa.aggregate 'a': sharpness must be finite and > 0, got 0.0
+
+// -----
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %n = sa.count "n" %tokens, %tokens eq sharpness -2.5 margin 0.01 : !rasp.sop<categorical> values {0, 1, 2} noise 0.0
+  sa.output %n : !rasp.sop<categorical>
+}
+// CHECK: sa.count 'n': sharpness must be finite and > 0, got -2.5
+
+// -----
+
+// An s-op's value set fits its encoding.
+
+// == Input encodings ==
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<numerical> values {"a", "b"} noise 0.0
+  sa.output %tokens : !rasp.sop<numerical>
+}
+// CHECK: sa.tokens 'tokens': numerical s-op has non-numeric value "a" in its value set
+
+// -----
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<numerical> values {1, 2} noise 0.0
+  %m = sa.lookup "m" %tokens {1 -> "x", 2 -> "y"} : !rasp.sop<categorical> values {"x", "y"} noise 0.0
+  sa.output %m : !rasp.sop<categorical>
+}
+// CHECK: sa.lookup 'm': sa.lookup needs a categorical input, got numerical
+
+// -----
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+  %d = sa.discretise "d" %tokens {1 -> "x", 2 -> "y"} margin 0.1 : !rasp.sop<categorical> values {"x", "y"} noise 0.0
+  sa.output %d : !rasp.sop<categorical>
+}
+// CHECK: sa.discretise 'd': sa.discretise needs a numerical input, got categorical
+
+// -----
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+  %numbers = sa.tokens "numbers" : !rasp.sop<numerical> values {1, 2} noise 0.0
+  %p = sa.pair_lookup "p" %tokens, %numbers {(1, 1) -> 2, (1, 2) -> 3, (2, 1) -> 3, (2, 2) -> 4} : !rasp.sop<categorical> values {2, 3, 4} noise 0.0
+  sa.output %p : !rasp.sop<categorical>
+}
+// CHECK: sa.pair_lookup 'p': sa.pair_lookup needs a categorical input, got numerical
+
+// -----
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+  %numbers = sa.tokens "numbers" : !rasp.sop<numerical> values {1, 2} noise 0.0
+  %l = sa.linear "l" %numbers, %tokens factors 1, 1 : !rasp.sop<numerical> values {2, 3, 4} noise 0.0
+  sa.output %l : !rasp.sop<numerical>
+}
+// CHECK: sa.linear 'l': sa.linear needs a numerical input, got categorical
+
+// -----
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %numbers = sa.tokens "numbers" : !rasp.sop<numerical> values {1, 2} noise 0.0
+  %l = sa.linear "l" %numbers, %numbers factors 1, 1 : !rasp.sop<categorical> values {2, 4} noise 0.0
+  sa.output %l : !rasp.sop<categorical>
+}
+// CHECK: sa.linear 'l': sa.linear produces a numerical s-op
+
+// -----
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+  %numbers = sa.tokens "numbers" : !rasp.sop<numerical> values {1, 2} noise 0.0
+  %a = sa.aggregate "a" %numbers, %tokens, %tokens eq sharpness 10.0 : !rasp.sop<categorical> values {none, 1, 2} noise 0.0
+  sa.output %a : !rasp.sop<categorical>
+}
+// CHECK: sa.aggregate 'a': keys of a head must be categorical
+
+// -----
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+  %numbers = sa.tokens "numbers" : !rasp.sop<numerical> values {1, 2} noise 0.0
+  %n = sa.count "n" %tokens, %numbers lt sharpness 10.0 margin 0.01 : !rasp.sop<categorical> values {0, 1, 2} noise 0.0
+  sa.output %n : !rasp.sop<categorical>
+}
+// CHECK: sa.count 'n': queries of a head must be categorical
+
+// -----
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+  %numbers = sa.tokens "numbers" : !rasp.sop<numerical> values {1, 2} noise 0.0
+  %a = sa.aggregate "a" %tokens, %tokens, %numbers eq sharpness 10.0 : !rasp.sop<categorical> values {none, 1, 2} noise 0.0
+  sa.output %a : !rasp.sop<categorical>
+}
+// CHECK: sa.aggregate 'a': an aggregate keeps the encoding of its values: numerical in, categorical out
+
+// -----
+
+// == Tables ==
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %m = sa.lookup "m" %tokens {"a" -> 1} : !rasp.sop<categorical> values {1} noise 0.0
+  sa.output %m : !rasp.sop<categorical>
+}
+// CHECK: sa.lookup 'm': table does not cover input "b" of its input value set
+
+// -----
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %m = sa.lookup "m" %tokens {"a" -> 1, "b" -> 2} : !rasp.sop<categorical> values {1} noise 0.0
+  sa.output %m : !rasp.sop<categorical>
+}
+// CHECK: sa.lookup 'm': table output 2 is not in the value set
+
+// -----
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %p = sa.pair_lookup "p" %tokens, %indices {("a", 0) -> 0, ("a", 1) -> 1, ("b", 0) -> 0, ("b", 1) -> 1, ("b", 2) -> 2} : !rasp.sop<categorical> values {0, 1, 2} noise 0.0
+  sa.output %p : !rasp.sop<categorical>
+}
+// CHECK: sa.pair_lookup 'p': table input ("b", 2) is not in the input value set
+
+// -----
+
+// Inputs that are one number (1 and 1.0) need one output.
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %x = sa.lookup "x" %tokens {"a" -> 1, "b" -> 1.0} : !rasp.sop<numerical> values {1, 1.0} noise 0.0
+  %d = sa.discretise "kind" %x {1 -> "int", 1.0 -> "float"} margin 0.0 : !rasp.sop<categorical> values {"float", "int"} noise 0.0
+  sa.output %d : !rasp.sop<categorical>
+}
+// CHECK: sa.discretise 'kind': input 1.0 is the number 1.0 like another input, but maps to "float" instead of "int"
+
+// -----
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %x = sa.lookup "x" %tokens {"a" -> 0, "b" -> 1} : !rasp.sop<numerical> values {0, 1} noise 0.0
+  %d = sa.discretise "d" %x {0 -> "lo", 1 -> "hi"} margin 0.5 : !rasp.sop<categorical> values {"hi", "lo"} noise 0.0
+  sa.output %d : !rasp.sop<categorical>
+}
+// CHECK: sa.discretise 'd': margin 0.5 is not below half the smallest gap 1.0 between inputs with different outputs
+
+// -----
+
+// == The program ==
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a"} noise 0.0
+  sa.output %tokens : !rasp.sop<categorical>
+}
+// CHECK: sa.tokens value "b" is not in the value set of sa.tokens 'tokens'
+
+// -----
+
+sa.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" {
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  sa.output %indices : !rasp.sop<categorical>
+}
+// CHECK: sa.indices value 2 is not in the value set of sa.indices 'indices'
+
+// -----
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "a" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  sa.output %tokens : !rasp.sop<categorical>
+}
+// CHECK: bos token "a" is also in the vocab
+
+// -----
+
+// The body must end with sa.output (reported without a location), and sa.output
+// only ends an sa.program.
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+}
+// CHECK: Operation sa.tokens terminates block in single-block region but is not a terminator
+
+// -----
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  sa.output %tokens : !rasp.sop<categorical>
+}
+// CHECK: 'sa.output' expects parent op 'sa.program'

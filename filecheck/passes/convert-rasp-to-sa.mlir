@@ -1,0 +1,259 @@
+// RUN: raspir-opt %s --split-input-file --verify-diagnostics -p convert-rasp-to-sa | filecheck %s --match-full-lines
+// RUN: raspir-opt %s --split-input-file --verify-diagnostics -p convert-rasp-to-sa | filecheck %s --check-prefix=NORASP
+
+// No rasp op survives the conversion.
+// NORASP-NOT: rasp.{{[a-z_]+}} "
+
+// Categorical lowerings: rasp.length and a selector width become counts (length
+// over the token embedding, `true`), a linear map of categorical inputs a pair
+// lookup with its table spelled out, maps lookups, the aggregate a head carrying
+// its selector's keys, queries and predicate; selects disappear.
+
+rasp.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1, 2}
+  %length = rasp.length "length" : !rasp.sop<categorical> values {1, 2, 3}
+  %opp = rasp.linear_sequence_map "opp" %length, %indices factors 1, -1 : !rasp.sop<categorical> values {-1, 0, 1, 2, 3}
+  %last = rasp.map "last" %opp {-1 -> -2, 0 -> -1, 1 -> 0, 2 -> 1, 3 -> 2} : !rasp.sop<categorical> values {-2, -1, 0, 1, 2}
+  %flip = rasp.select "flip" %indices, %last eq
+  %rev = rasp.aggregate "rev" %flip, %tokens default none : !rasp.sop<categorical> values {none, "a", "b"}
+  %upper = rasp.map "upper" %rev {none -> none, "a" -> "A", "b" -> none} : !rasp.sop<categorical> values {none, "A"}
+  %same = rasp.select "same" %tokens, %tokens eq
+  %hist = rasp.selector_width "hist" %same : !rasp.sop<categorical> values {0, 1, 2, 3}
+  %pair = rasp.sequence_map "pair" %upper, %hist {(none, 0) -> none, (none, 1) -> none, (none, 2) -> none, (none, 3) -> none, ("A", 0) -> ("A", 0), ("A", 1) -> ("A", 1), ("A", 2) -> ("A", 2), ("A", 3) -> ("A", 3)} : !rasp.sop<categorical> values {none, ("A", 0), ("A", 1), ("A", 2), ("A", 3)}
+  rasp.output %pair : !rasp.sop<categorical>
+}
+
+// CHECK: builtin.module {
+// CHECK-NEXT: sa.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" {
+// CHECK-NEXT: %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+// CHECK-NEXT: %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1, 2} noise 0.0
+// CHECK-NEXT: %length = sa.count "length" %tokens, %tokens true sharpness 6.867085883995223 margin 0.003125000000000001 : !rasp.sop<categorical> values {1, 2, 3} noise 1.0984465321664347e-06
+// CHECK-NEXT: %opp = sa.pair_lookup "opp" %length, %indices {(1, 0) -> 1, (1, 1) -> 0, (1, 2) -> -1, (2, 0) -> 2, (2, 1) -> 1, (2, 2) -> 0, (3, 0) -> 3, (3, 1) -> 2, (3, 2) -> 1} : !rasp.sop<categorical> values {-1, 0, 1, 2, 3} noise 2.25649770910826e-06
+// CHECK-NEXT: %last = sa.lookup "last" %opp {-1 -> -2, 0 -> -1, 1 -> 0, 2 -> 1, 3 -> 2} : !rasp.sop<categorical> values {-2, -1, 0, 1, 2} noise 4.572600062991911e-06
+// CHECK-NEXT: %rev = sa.aggregate "rev" %indices, %last, %tokens eq sharpness 11.958340453429344 : !rasp.sop<categorical> values {none, "a", "b"} noise 0.012656488418579102
+// CHECK-NEXT: %upper = sa.lookup "upper" %rev {none -> none, "a" -> "A", "b" -> none} : !rasp.sop<categorical> values {none, "A"} noise 0.02531303644180298
+// CHECK-NEXT: %hist = sa.count "hist" %tokens, %tokens eq sharpness 6.867085883995223 margin 0.003125000000000001 : !rasp.sop<categorical> values {0, 1, 2, 3} noise 3.181075457944097e-06
+// CHECK-NEXT: %pair = sa.pair_lookup "pair" %upper, %hist {(none, 0) -> none, (none, 1) -> none, (none, 2) -> none, (none, 3) -> none, ("A", 0) -> ("A", 0), ("A", 1) -> ("A", 1), ("A", 2) -> ("A", 2), ("A", 3) -> ("A", 3)} : !rasp.sop<categorical> values {none, ("A", 0), ("A", 1), ("A", 2), ("A", 3)} noise 0.05063249463916662
+// CHECK-NEXT: sa.output %pair : !rasp.sop<categorical>
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+
+// -----
+
+// Numerical lowerings: a categorical→numerical lookup, the mean head, a full,
+// linear MLPs, and discretising MLPs (numerical→numerical and →categorical) whose
+// margin is the noise of their input; `causal` is kept.
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" causal {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
+  %is_a = rasp.map "is_a" %tokens {"a" -> 1, "b" -> 0} : !rasp.sop<numerical> values {0, 1}
+  %prevs = rasp.select "prevs" %indices, %indices leq
+  %frac = rasp.aggregate "frac" %prevs, %is_a default 0 : !rasp.sop<numerical> values {0, 0.0, 0.5, 1, 1.0}
+  %one = rasp.full "one" fill 1 : !rasp.sop<numerical> values {1}
+  %diff = rasp.linear_sequence_map "diff" %frac, %one factors 2, -1 : !rasp.sop<numerical> values {-1, -1.0, 0.0, 1, 1.0}
+  %half = rasp.map "half" %frac {0 -> 0.0, 0.0 -> 0.0, 0.5 -> 0.25, 1 -> 0.5, 1.0 -> 0.5} : !rasp.sop<numerical> values {0.0, 0.25, 0.5}
+  %total = rasp.linear_sequence_map "total" %diff, %half factors 1, 1 : !rasp.sop<numerical> values {-1.0, -0.75, -0.5, 0.0, 0.25, 0.5, 1.0, 1.25, 1.5}
+  %positive = rasp.map "positive" %total {-1.0 -> false, -0.75 -> false, -0.5 -> false, 0.0 -> false, 0.25 -> true, 0.5 -> true, 1.0 -> true, 1.25 -> true, 1.5 -> true} : !rasp.sop<categorical> values {false, true}
+  rasp.output %positive : !rasp.sop<categorical>
+}
+
+// CHECK: builtin.module {
+// CHECK-NEXT: sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" causal {
+// CHECK-NEXT: %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+// CHECK-NEXT: %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+// CHECK-NEXT: %is_a = sa.lookup "is_a" %tokens {"a" -> 1, "b" -> 0} : !rasp.sop<numerical> values {0, 1} noise 5.960464477539063e-08
+// CHECK-NEXT: %frac = sa.aggregate "frac" %indices, %indices, %is_a leq sharpness 15.095447760472215 : !rasp.sop<numerical> values {0, 0.0, 0.5, 1, 1.0} noise 0.003164271116256713
+// CHECK-NEXT: %one = sa.full "one" fill 1 : !rasp.sop<numerical> values {1} noise 0.0
+// CHECK-NEXT: %diff = sa.linear "diff" %frac, %one factors 2, -1 : !rasp.sop<numerical> values {-1, -1.0, 0.0, 1, 1.0} noise 0.006329257488250731
+// CHECK-NEXT: %half = sa.discretise "half" %frac {0 -> 0.0, 0.0 -> 0.0, 0.5 -> 0.25, 1 -> 0.5, 1.0 -> 0.5} margin 0.003164271116256713 : !rasp.sop<numerical> values {0.0, 0.25, 0.5} noise 2.414749479134915e-07
+// CHECK-NEXT: %total = sa.linear "total" %diff, %half factors 1, 1 : !rasp.sop<numerical> values {-1.0, -0.75, -0.5, 0.0, 0.25, 0.5, 1.0, 1.25, 1.5} noise 0.006329856591067297
+// CHECK-NEXT: %positive = sa.discretise "positive" %total {-1.0 -> false, -0.75 -> false, -0.5 -> false, 0.0 -> false, 0.25 -> true, 0.5 -> true, 1.0 -> true, 1.25 -> true, 1.5 -> true} margin 0.006329856591067297 : !rasp.sop<categorical> values {false, true} noise 1.5068148498817097e-06
+// CHECK-NEXT: sa.output %positive : !rasp.sop<categorical>
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+
+// -----
+
+// rasp.length with only a numerical token embedding: the pass adds a categorical
+// one to count over. A categorical full stays an embedding.
+
+rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<numerical> values {1, 2}
+  %length = rasp.length "length" : !rasp.sop<numerical> values {1, 2}
+  %fill = rasp.full "fill" fill "x" : !rasp.sop<categorical> values {"x"}
+  rasp.output %length : !rasp.sop<numerical>
+}
+
+// CHECK: builtin.module {
+// CHECK-NEXT: sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+// CHECK-NEXT: %tokens = sa.tokens "tokens" : !rasp.sop<numerical> values {1, 2} noise 0.0
+// CHECK-NEXT: %tokens_1 = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+// CHECK-NEXT: %length = sa.count "length" %tokens_1, %tokens_1 true sharpness 6.23841618196509 margin 0.00390625 : !rasp.sop<numerical> values {1, 2} noise 2.44140625e-07
+// CHECK-NEXT: %fill = sa.full "fill" fill "x" : !rasp.sop<categorical> values {"x"} noise 0.0
+// CHECK-NEXT: sa.output %length : !rasp.sop<numerical>
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+
+// -----
+
+// == Diagnostics: what cannot be compiled yet is named, op and reason ==
+
+// A composite selector (and, not).
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
+  %same = rasp.select "same" %tokens, %tokens eq
+  %before = rasp.select "before" %indices, %indices lt
+  %both = rasp.select_and "both" %same, %before
+  %prev = rasp.aggregate "prev" %both, %tokens default none : !rasp.sop<categorical> values {none, "a", "b"}
+  rasp.output %prev : !rasp.sop<categorical>
+}
+
+// CHECK: rasp.select_and 'both': composite selectors (and/or/not of selects with different keys or queries) cannot be compiled yet
+
+// -----
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
+  %same = rasp.select "same" %tokens, %tokens eq
+  %other = rasp.select_not "other" %same
+  %n = rasp.selector_width "n" %other : !rasp.sop<categorical> values {0, 1, 2}
+  rasp.output %n : !rasp.sop<categorical>
+}
+
+// CHECK: rasp.select_not 'other': composite selectors (and/or/not of selects with different keys or queries) cannot be compiled yet
+
+// -----
+
+// Numerical keys or queries.
+
+rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<numerical> values {1, 2}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
+  %s = rasp.select "by_value" %tokens, %indices lt
+  %n = rasp.selector_width "n" %s : !rasp.sop<categorical> values {0, 1, 2}
+  rasp.output %n : !rasp.sop<categorical>
+}
+
+// CHECK: rasp.select 'by_value': numerical keys cannot be compiled yet; make them categorical (rasp.categorical)
+
+// -----
+
+rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<numerical> values {1, 2}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
+  %s = rasp.select "by_value" %indices, %tokens geq
+  %a = rasp.aggregate "a" %s, %indices default none : !rasp.sop<categorical> values {none, 0, 1}
+  rasp.output %a : !rasp.sop<categorical>
+}
+
+// CHECK: rasp.select 'by_value': numerical queries cannot be compiled yet; make them categorical (rasp.categorical)
+
+// -----
+
+// Aggregate defaults other than none (categorical) and 0 (numerical; false is
+// not 0 here, type-exactly).
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
+  %s = rasp.select "prev" %indices, %indices lt
+  %a = rasp.aggregate "prev_token" %s, %tokens default "a" : !rasp.sop<categorical> values {"a", "b"}
+  rasp.output %a : !rasp.sop<categorical>
+}
+
+// CHECK: rasp.aggregate 'prev_token': a categorical aggregate with default "a" cannot be compiled yet (only none)
+
+// -----
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
+  %is_a = rasp.map "is_a" %tokens {"a" -> 1, "b" -> 0} : !rasp.sop<numerical> values {0, 1}
+  %s = rasp.select "prevs" %indices, %indices leq
+  %a = rasp.aggregate "frac" %s, %is_a default 1 : !rasp.sop<numerical> values {0.5, 1, 1.0}
+  rasp.output %a : !rasp.sop<numerical>
+}
+
+// CHECK: rasp.aggregate 'frac': a numerical aggregate with default 1 cannot be compiled yet (only 0)
+
+// -----
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
+  %is_a = rasp.map "is_a" %tokens {"a" -> 1, "b" -> 0} : !rasp.sop<numerical> values {0, 1}
+  %s = rasp.select "prevs" %indices, %indices leq
+  %a = rasp.aggregate "frac" %s, %is_a default false : !rasp.sop<numerical> values {false, 0.5, 1, 1.0}
+  rasp.output %a : !rasp.sop<numerical>
+}
+
+// CHECK: rasp.aggregate 'frac': a numerical aggregate with default false cannot be compiled yet (only 0)
+
+// -----
+
+// A constant, which holds only for one input length.
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %c = rasp.constant "c" [1, 2] : !rasp.sop<categorical> values {1, 2}
+  %p = rasp.sequence_map "p" %tokens, %c {("a", 1) -> 1, ("a", 2) -> 2, ("b", 1) -> 1, ("b", 2) -> 2} : !rasp.sop<categorical> values {1, 2}
+  rasp.output %p : !rasp.sop<categorical>
+}
+
+// CHECK: rasp.constant 'c': a constant sequence is fixed for one input length and cannot be compiled; build it from indices instead
+
+// -----
+
+// A sequence_map with a numerical input.
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %x = rasp.map "x" %tokens {"a" -> 1, "b" -> 2} : !rasp.sop<numerical> values {1, 2}
+  %p = rasp.sequence_map "p" %x, %tokens {(1, "a") -> 1, (1, "b") -> 2, (2, "a") -> 3, (2, "b") -> 4} : !rasp.sop<categorical> values {1, 2, 3, 4}
+  rasp.output %p : !rasp.sop<categorical>
+}
+
+// CHECK: rasp.sequence_map 'p': a sequence_map with a numerical input cannot be compiled yet (only linear_sequence_map combines numbers)
+
+// -----
+
+// A numerical input is a number: 1 and 1.0 are one input and need one output.
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %x = rasp.map "x" %tokens {"a" -> 1, "b" -> 1.0} : !rasp.sop<numerical> values {1, 1.0}
+  %m = rasp.map "kind" %x {1 -> "int", 1.0 -> "float"} : !rasp.sop<categorical> values {"float", "int"}
+  rasp.output %m : !rasp.sop<categorical>
+}
+
+// CHECK: rasp.map 'kind': its numerical input 1.0 is the number 1.0 like another input, but maps to "float" instead of "int"
+
+// -----
+
+// A linear map of a number and a categorical value, or with a categorical result.
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
+  %x = rasp.map "x" %tokens {"a" -> 1, "b" -> 2} : !rasp.sop<numerical> values {1, 2}
+  %l = rasp.linear_sequence_map "l" %x, %indices factors 1, 1 : !rasp.sop<numerical> values {1, 2, 3}
+  rasp.output %l : !rasp.sop<numerical>
+}
+
+// CHECK: rasp.linear_sequence_map 'l': mixes a numerical and a categorical input
+
+// -----
+
+rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %x = rasp.map "x" %tokens {"a" -> 1, "b" -> 2} : !rasp.sop<numerical> values {1, 2}
+  %l = rasp.linear_sequence_map "l" %x, %x factors 1, 1 : !rasp.sop<categorical> values {2, 4}
+  rasp.output %l : !rasp.sop<categorical>
+}
+
+// CHECK: rasp.linear_sequence_map 'l': a linear map of numbers must be numerical
