@@ -77,7 +77,7 @@ def asap_layers(program: sa.ProgramOp) -> dict[sa.ComponentOp, int]:
         if not op.SUBLAYERS:
             ready[op] = EMBEDDING_SLOT
             continue
-        inputs = max((ready[p] for p in graph.predecessors(op)), default=-1)
+        inputs = max((ready[p] for p in graph.predecessors(op)), default=EMBEDDING_SLOT)
         # The earliest layer whose slot for this kind comes after ``inputs``.
         layers[op] = (inputs - _OFFSET[op.SUBLAYERS[0]]) // 2 + 1
         ready[op] = _slots(op, layers[op])[1]
