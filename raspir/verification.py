@@ -73,7 +73,8 @@ class Report:
         if self.divergence is not None:
             return f"NOT EXACT on {checked}: {self.divergence}"
         levels = " -> ".join(["import", *self.stages])
-        depth = f", {self.layers} layers" if self.layers is not None else ""
+        depth = "" if self.layers is None else f", {self.layers} layer"
+        depth += "s" if self.layers not in (None, 1) else ""
         return f"exact on {checked} at every level ({levels}{depth})"
 
 

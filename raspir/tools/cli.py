@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from xdsl.utils.exceptions import PassFailedException
+
 from raspir.errors import InvalidArgumentError, RaspirError
 
 
@@ -167,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             status = args.run(args)
         for warning in caught:
             print(f"raspir: warning: {warning.message}", file=sys.stderr)
-    except (RaspirError, InvalidArgumentError) as e:
+    except (RaspirError, InvalidArgumentError, PassFailedException) as e:
         if args.debug:
             raise
         print(f"raspir: error: {e}", file=sys.stderr)
