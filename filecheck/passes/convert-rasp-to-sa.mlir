@@ -112,7 +112,7 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   rasp.output %prev : !rasp.sop<categorical>
 }
 
-// CHECK: rasp.select_and 'both': composite selectors (and/or/not of selects with different keys or queries) cannot be compiled yet
+// CHECK: rasp.select_and 'both': composite selectors (select_and, select_or, select_not) cannot be compiled yet
 
 // -----
 
@@ -125,7 +125,7 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   rasp.output %n : !rasp.sop<categorical>
 }
 
-// CHECK: rasp.select_not 'other': composite selectors (and/or/not of selects with different keys or queries) cannot be compiled yet
+// CHECK: rasp.select_not 'other': composite selectors (select_and, select_or, select_not) cannot be compiled yet
 
 // -----
 

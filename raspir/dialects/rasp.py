@@ -442,7 +442,7 @@ def value_set_of(value: SSAValue) -> tuple[Value, ...] | None:
     return None
 
 
-def _check_subset(
+def check_subset(
     values: Iterable[Value], allowed: Sequence[Value], what: str, where: str
 ) -> None:
     allowed_keys = {value_key(a) for a in allowed}
@@ -651,7 +651,7 @@ class FullOp(SOpOp):
         return {"fill": ValueAttr(parse_value(parser))}
 
     def verify_semantics(self) -> None:
-        _check_subset([self.fill.data], self.values.data, "fill value", "the value set")
+        check_subset([self.fill.data], self.values.data, "fill value", "the value set")
 
 
 @irdl_op_definition
@@ -694,7 +694,7 @@ class ConstantOp(SOpOp):
         }
 
     def verify_semantics(self) -> None:
-        _check_subset(
+        check_subset(
             self.sequence.data, self.values.data, "constant value", "the value set"
         )
 
@@ -727,8 +727,8 @@ class TabulatedOp(SOpOp):
                     f"table does not cover input {format_value(missing[0])} "
                     "of its input value set"
                 )
-            _check_subset(keys, expected, "table input", "the input value set")
-        _check_subset(
+            check_subset(keys, expected, "table input", "the input value set")
+        check_subset(
             self.table.outputs(), self.values.data, "table output", "the value set"
         )
 
@@ -882,12 +882,12 @@ class AggregateOp(SOpOp):
                 f"aggregate of a {sop_type.encoding.data} s-op must be "
                 f"{sop_type.encoding.data}, not {self.encoding}"
             )
-        _check_subset([self.default.data], self.values.data, "default", "the value set")
+        check_subset([self.default.data], self.values.data, "default", "the value set")
         if (
             self.encoding == CATEGORICAL
             and (inputs := value_set_of(self.sop)) is not None
         ):
-            _check_subset(inputs, self.values.data, "aggregated value", "the value set")
+            check_subset(inputs, self.values.data, "aggregated value", "the value set")
 
 
 @irdl_op_definition
@@ -972,10 +972,10 @@ class SelectOp(SelectorOp):
         with _naming(self):
             if key_set is not None:
                 keys = [k for k, _ in self.predicate.data]
-                _check_subset(keys, key_set, "selected key", "the keys' value set")
+                check_subset(keys, key_set, "selected key", "the keys' value set")
             if query_set is not None:
                 queries = [q for _, q in self.predicate.data]
-                _check_subset(
+                check_subset(
                     queries, query_set, "selected query", "the queries' value set"
                 )
 
@@ -1172,7 +1172,7 @@ class ProgramBase(IRDLOperation):
         for op in self.body.block.ops:
             if type(op) in expected:
                 assert isinstance(op, SOpOp)
-                _check_subset(
+                check_subset(
                     canonical_set(expected[type(op)]),
                     op.values.data,
                     f"{op.name} value",

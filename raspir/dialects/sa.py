@@ -25,7 +25,7 @@ import math
 from collections.abc import Iterable
 from typing import ClassVar
 
-from xdsl.dialects.builtin import FloatData, IntAttr, StringAttr
+from xdsl.dialects.builtin import IntAttr, StringAttr
 from xdsl.ir import Attribute, Dialect, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
@@ -53,6 +53,7 @@ from raspir.dialects.rasp import (
     TabulatedOp,
     ValueAttr,
     ValueSetAttr,
+    check_subset,
 )
 from raspir.dialects.values import (
     Value,
@@ -66,14 +67,16 @@ ATTENTION = "attention"
 MLP = "mlp"
 
 
-def _float(value: float) -> FloatData:
-    return FloatData(float(value))
+def _float(value: float) -> ValueAttr:
+    """A constant of the construction, held as a RASP float so that it prints
+    (and parses back) in the same syntax as every other number in the IR."""
+    return ValueAttr(float(value))
 
 
 class ComponentOp(SOpOp):
     """An sa op: an s-op computed by one component, with its noise bound and layer."""
 
-    noise = prop_def(FloatData)
+    noise = prop_def(ValueAttr)
     layer = opt_prop_def(IntAttr)
 
     SUBLAYERS: ClassVar[tuple[str, ...]] = (MLP,)
@@ -96,7 +99,7 @@ class ComponentOp(SOpOp):
 
     def verify_semantics(self) -> None:
         noise = self.noise.data
-        if not (noise >= 0 and math.isfinite(noise)):
+        if not _is_number(noise) or not (noise >= 0 and math.isfinite(noise)):
             raise VerifyException(f"noise bound must be finite and >= 0, got {noise}")
         if self.layer is not None and self.layer.data < 0:
             raise VerifyException(f"layer must be >= 0, got {self.layer.data}")
@@ -112,6 +115,15 @@ class ComponentOp(SOpOp):
 
     def verify_component(self) -> None:
         """Component-specific checks."""
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_margin(op: ComponentOp, margin: Value) -> None:
+    if not _is_number(margin) or not (margin >= 0 and math.isfinite(margin)):
+        raise VerifyException(f"margin must be a finite number >= 0, got {margin}")
 
 
 def _props(label: str, values: Iterable[Value], noise: float) -> dict[str, Attribute]:
@@ -167,6 +179,9 @@ class FullOp(EmbeddingOp):
     def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
         parser.parse_keyword("fill")
         return {"fill": ValueAttr(parse_value(parser))}
+
+    def verify_component(self) -> None:
+        check_subset([self.fill.data], self.values.data, "fill value", "the value set")
 
 
 # -- MLPs ------------------------------------------------------------------
@@ -232,7 +247,7 @@ class DiscretiseOp(TableMLPOp):
     name = "sa.discretise"
 
     input = operand_def(SOpType)
-    margin = prop_def(FloatData)
+    margin = prop_def(ValueAttr)
 
     OPERAND_COUNT: ClassVar[int] = 1
     INPUT_ENCODINGS: ClassVar[tuple[str | None, ...]] = (NUMERICAL,)
@@ -255,6 +270,7 @@ class DiscretiseOp(TableMLPOp):
         return [slope(gap, self.margin.data) for _, _, gap in steps(self.points())]
 
     def verify_component(self) -> None:
+        _check_margin(self, self.margin.data)
         try:
             gaps = [gap for _, _, gap in steps(self.points())]
         except ValueError as e:
@@ -356,6 +372,11 @@ class LinearOp(ComponentOp):
     def verify_component(self) -> None:
         if self.encoding != NUMERICAL:
             raise VerifyException("sa.linear produces a numerical s-op")
+        for factor in (self.fst_factor.data, self.snd_factor.data):
+            if not _is_number(factor):
+                raise VerifyException(
+                    f"factors must be numbers, got {format_value(factor)}"
+                )
 
 
 # -- attention ---------------------------------------------------------------
@@ -371,7 +392,7 @@ class HeadOp(ComponentOp):
     keys = operand_def(SOpType)
     queries = operand_def(SOpType)
     predicate = prop_def(ComparisonAttr | RelationAttr)
-    sharpness = prop_def(FloatData)
+    sharpness = prop_def(ValueAttr)
 
     SUBLAYERS: ClassVar[tuple[str, ...]] = (ATTENTION,)
 
@@ -390,7 +411,7 @@ class HeadOp(ComponentOp):
 
     def verify_component(self) -> None:
         c = self.sharpness.data
-        if not (c > 0 and math.isfinite(c)):
+        if not _is_number(c) or not (c > 0 and math.isfinite(c)):
             raise VerifyException(f"sharpness must be finite and > 0, got {c}")
         for role, operand in (("keys", self.keys), ("queries", self.queries)):
             assert isinstance(operand.type, SOpType)
@@ -431,7 +452,7 @@ class CountOp(HeadOp):
 
     name = "sa.count"
 
-    margin = prop_def(FloatData)
+    margin = prop_def(ValueAttr)
 
     OPERAND_COUNT: ClassVar[int] = 2
     SUBLAYERS: ClassVar[tuple[str, ...]] = (ATTENTION, MLP)
@@ -445,6 +466,15 @@ class CountOp(HeadOp):
         props = super().parse_specific(parser)
         parser.parse_keyword("margin")
         return props | {"margin": _float(parser.parse_number())}
+
+    def verify_component(self) -> None:
+        super().verify_component()
+        _check_margin(self, self.margin.data)
+        for v in self.values.data:
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise VerifyException(
+                    f"a count can only produce counts, got {format_value(v)}"
+                )
 
 
 # -- program -----------------------------------------------------------------

@@ -120,8 +120,8 @@ class _Lowering:
         assert isinstance(op, Operation)
         raise _fail(
             op,
-            "composite selectors (and/or/not of selects with different keys or "
-            "queries) cannot be compiled yet",
+            "composite selectors (select_and, select_or, select_not) cannot be "
+            "compiled yet",
         )
 
     def collect_budgets(self, ops: list[Operation]) -> None:
@@ -203,6 +203,12 @@ class _Lowering:
                 return sa.IndicesOp(label, encoding, values), 0.0
             case rasp.FullOp():
                 return sa.FullOp(label, encoding, op.fill.data), 0.0
+            case rasp.LengthOp() if self.program.is_causal:
+                raise _fail(
+                    op,
+                    "length needs the whole sequence, which a causal model cannot "
+                    "see from earlier positions",
+                )
             case rasp.LengthOp():
                 return self.count(op, None)
             case rasp.SelectorWidthOp():

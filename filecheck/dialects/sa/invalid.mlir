@@ -21,7 +21,7 @@ sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
 // An infinite bound (1.0e999 overflows to inf), written in the generic form.
 
 sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
-  %tokens = "sa.tokens"() <{noise = #builtin.float_data<1.0e999>, label = "tokens", values = #rasp.values<{"a", "b"}>}> : () -> !rasp.sop<categorical>
+  %tokens = "sa.tokens"() <{noise = #rasp.value<1.0e999>, label = "tokens", values = #rasp.values<{"a", "b"}>}> : () -> !rasp.sop<categorical>
   sa.output %tokens : !rasp.sop<categorical>
 }
 // CHECK: sa.tokens 'tokens': noise bound must be finite and >= 0, got inf
