@@ -785,16 +785,48 @@ class SequenceMapOp(TabulatedOp):
         )
 
 
+class LinearFactors(IRDLOperation):
+    """The numeric factors ``a, b`` of ``a*x + b*y``, shared by every level."""
+
+    fst_factor = prop_def(ValueAttr)
+    snd_factor = prop_def(ValueAttr)
+
+    @staticmethod
+    def factor_props(fst_factor: float, snd_factor: float) -> dict[str, Attribute]:
+        return {
+            "fst_factor": ValueAttr(fst_factor),
+            "snd_factor": ValueAttr(snd_factor),
+        }
+
+    def print_specific(self, printer: Printer) -> None:
+        printer.print_string(
+            f" factors {format_value(self.fst_factor.data)}, "
+            f"{format_value(self.snd_factor.data)}"
+        )
+
+    @classmethod
+    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
+        parser.parse_keyword("factors")
+        fst = parse_value(parser)
+        parser.parse_punctuation(",")
+        return cls.factor_props(fst, parse_value(parser))
+
+    def verify_factors(self) -> None:
+        for factor in (self.fst_factor.data, self.snd_factor.data):
+            if isinstance(factor, bool) or not isinstance(factor, int | float):
+                raise VerifyException(
+                    f"factors must be numbers, got {format_value(factor)}"
+                )
+
+
 @irdl_op_definition
-class LinearSequenceMapOp(SOpOp):
+class LinearSequenceMapOp(LinearFactors, SOpOp):
     """``a*x + b*y`` at every position, with numeric factors a and b."""
 
     name = "rasp.linear_sequence_map"
 
     fst = operand_def(SOpType)
     snd = operand_def(SOpType)
-    fst_factor = prop_def(ValueAttr)
-    snd_factor = prop_def(ValueAttr)
 
     OPERAND_COUNT: ClassVar[int] = 2
 
@@ -812,32 +844,11 @@ class LinearSequenceMapOp(SOpOp):
             operands=[fst, snd],
             result_types=[SOpType(encoding)],
             properties=_sop_props(label, values)
-            | {
-                "fst_factor": ValueAttr(fst_factor),
-                "snd_factor": ValueAttr(snd_factor),
-            },
+            | self.factor_props(fst_factor, snd_factor),
         )
-
-    def print_specific(self, printer: Printer) -> None:
-        printer.print_string(
-            f" factors {format_value(self.fst_factor.data)}, "
-            f"{format_value(self.snd_factor.data)}"
-        )
-
-    @classmethod
-    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
-        parser.parse_keyword("factors")
-        fst = parse_value(parser)
-        parser.parse_punctuation(",")
-        snd = parse_value(parser)
-        return {"fst_factor": ValueAttr(fst), "snd_factor": ValueAttr(snd)}
 
     def verify_semantics(self) -> None:
-        for factor in (self.fst_factor.data, self.snd_factor.data):
-            if isinstance(factor, bool) or not isinstance(factor, int | float):
-                raise VerifyException(
-                    f"factors must be numbers, got {format_value(factor)}"
-                )
+        self.verify_factors()
 
 
 @irdl_op_definition

@@ -44,6 +44,7 @@ from raspir.dialects.rasp import (
     CATEGORICAL,
     NUMERICAL,
     ComparisonAttr,
+    LinearFactors,
     ProgramBase,
     RelationAttr,
     SelectOp,
@@ -121,11 +122,6 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _check_margin(op: ComponentOp, margin: Value) -> None:
-    if not _is_number(margin) or not (margin >= 0 and math.isfinite(margin)):
-        raise VerifyException(f"margin must be a finite number >= 0, got {margin}")
-
-
 def _props(label: str, values: Iterable[Value], noise: float) -> dict[str, Attribute]:
     return {
         "label": StringAttr(label),
@@ -184,6 +180,27 @@ class FullOp(EmbeddingOp):
         check_subset([self.fill.data], self.values.data, "fill value", "the value set")
 
 
+class Margined(IRDLOperation):
+    """A component whose steps are flat within ``margin`` of each input value."""
+
+    margin = prop_def(ValueAttr)
+
+    def print_specific(self, printer: Printer) -> None:
+        super().print_specific(printer)  # type: ignore[misc]
+        printer.print_string(f" margin {format_value(self.margin.data)}")
+
+    @classmethod
+    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
+        props = super().parse_specific(parser)  # type: ignore[misc]
+        parser.parse_keyword("margin")
+        return props | {"margin": _float(parser.parse_number())}
+
+    def verify_margin(self) -> None:
+        margin = self.margin.data
+        if not _is_number(margin) or not (margin >= 0 and math.isfinite(margin)):
+            raise VerifyException(f"margin must be a finite number >= 0, got {margin}")
+
+
 # -- MLPs ------------------------------------------------------------------
 
 
@@ -237,7 +254,7 @@ class PairLookupOp(TableMLPOp):
 
 
 @irdl_op_definition
-class DiscretiseOp(TableMLPOp):
+class DiscretiseOp(Margined, TableMLPOp):
     """Numerical input → any output, by steps between consecutive input values.
 
     ``margin`` is the input noise the steps are built to absorb: the step
@@ -247,20 +264,8 @@ class DiscretiseOp(TableMLPOp):
     name = "sa.discretise"
 
     input = operand_def(SOpType)
-    margin = prop_def(ValueAttr)
-
     OPERAND_COUNT: ClassVar[int] = 1
     INPUT_ENCODINGS: ClassVar[tuple[str | None, ...]] = (NUMERICAL,)
-
-    def print_specific(self, printer: Printer) -> None:
-        super().print_specific(printer)
-        printer.print_string(f" margin {format_value(self.margin.data)}")
-
-    @classmethod
-    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
-        props = super().parse_specific(parser)
-        parser.parse_keyword("margin")
-        return props | {"margin": _float(parser.parse_number())}
 
     def points(self) -> list[tuple[float, Value]]:
         return numeric_points(self.table)
@@ -270,7 +275,7 @@ class DiscretiseOp(TableMLPOp):
         return [slope(gap, self.margin.data) for _, _, gap in steps(self.points())]
 
     def verify_component(self) -> None:
-        _check_margin(self, self.margin.data)
+        self.verify_margin()
         try:
             gaps = [gap for _, _, gap in steps(self.points())]
         except ValueError as e:
@@ -320,15 +325,13 @@ def slope(gap: float, margin: float) -> float:
 
 
 @irdl_op_definition
-class LinearOp(ComponentOp):
+class LinearOp(LinearFactors, ComponentOp):
     """``a*x + b*y`` over numerical inputs (four hidden units, exact)."""
 
     name = "sa.linear"
 
     fst = operand_def(SOpType)
     snd = operand_def(SOpType)
-    fst_factor = prop_def(ValueAttr)
-    snd_factor = prop_def(ValueAttr)
 
     OPERAND_COUNT: ClassVar[int] = 2
     INPUT_ENCODINGS: ClassVar[tuple[str | None, ...]] = (NUMERICAL, NUMERICAL)
@@ -347,36 +350,13 @@ class LinearOp(ComponentOp):
             operands=[fst, snd],
             result_types=[SOpType(NUMERICAL)],
             properties=_props(label, values, noise)
-            | {
-                "fst_factor": ValueAttr(fst_factor),
-                "snd_factor": ValueAttr(snd_factor),
-            },
+            | self.factor_props(fst_factor, snd_factor),
         )
-
-    def print_specific(self, printer: Printer) -> None:
-        printer.print_string(
-            f" factors {format_value(self.fst_factor.data)}, "
-            f"{format_value(self.snd_factor.data)}"
-        )
-
-    @classmethod
-    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
-        parser.parse_keyword("factors")
-        fst = parse_value(parser)
-        parser.parse_punctuation(",")
-        return {
-            "fst_factor": ValueAttr(fst),
-            "snd_factor": ValueAttr(parse_value(parser)),
-        }
 
     def verify_component(self) -> None:
         if self.encoding != NUMERICAL:
             raise VerifyException("sa.linear produces a numerical s-op")
-        for factor in (self.fst_factor.data, self.snd_factor.data):
-            if not _is_number(factor):
-                raise VerifyException(
-                    f"factors must be numbers, got {format_value(factor)}"
-                )
+        self.verify_factors()
 
 
 # -- attention ---------------------------------------------------------------
@@ -443,7 +423,7 @@ class AggregateOp(HeadOp):
 
 
 @irdl_op_definition
-class CountOp(HeadOp):
+class CountOp(Margined, HeadOp):
     """Selector width: a head measuring ``y = 1/(w+1)`` and a discretising MLP.
 
     ``margin`` is the head's relative error on ``y``: the step between the
@@ -452,24 +432,12 @@ class CountOp(HeadOp):
 
     name = "sa.count"
 
-    margin = prop_def(ValueAttr)
-
     OPERAND_COUNT: ClassVar[int] = 2
     SUBLAYERS: ClassVar[tuple[str, ...]] = (ATTENTION, MLP)
 
-    def print_specific(self, printer: Printer) -> None:
-        super().print_specific(printer)
-        printer.print_string(f" margin {format_value(self.margin.data)}")
-
-    @classmethod
-    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
-        props = super().parse_specific(parser)
-        parser.parse_keyword("margin")
-        return props | {"margin": _float(parser.parse_number())}
-
     def verify_component(self) -> None:
         super().verify_component()
-        _check_margin(self, self.margin.data)
+        self.verify_margin()
         for v in self.values.data:
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise VerifyException(

@@ -178,6 +178,30 @@ def aggregate(
         raise EvaluationError(str(e)) from e
 
 
+def map_values(op, xs: list[Value]) -> list[Value]:
+    """A tabulated function of one s-op, None passing through."""
+    table = op.table.as_dict()
+    return [None if x is None else lookup(op, table, x) for x in xs]
+
+
+def sequence_map_values(op, xs: list[Value], ys: list[Value]) -> list[Value]:
+    """A tabulated function of two s-ops, None if either side is None."""
+    table = op.table.as_dict()
+    return [
+        None if x is None or y is None else lookup(op, table, (x, y))
+        for x, y in zip(xs, ys, strict=False)
+    ]
+
+
+def linear_values(op, xs: list[Value], ys: list[Value]) -> list[Value]:
+    """``a*x + b*y`` elementwise, None if either side is None."""
+    a, b = op.fst_factor.data, op.snd_factor.data
+    return [
+        None if x is None or y is None else a * x + b * y
+        for x, y in zip(xs, ys, strict=False)
+    ]
+
+
 @register_impls
 class RaspFunctions(InterpreterFunctions):
     @impl(ir.TokensOp)
@@ -214,35 +238,19 @@ class RaspFunctions(InterpreterFunctions):
 
     @impl(ir.MapOp)
     def run_map(self, interpreter: Interpreter, op: ir.MapOp, args: PythonValues):
-        (xs,) = args
-        table = op.table.as_dict()
-        return ([None if x is None else lookup(op, table, x) for x in xs],)
+        return (map_values(op, *args),)
 
     @impl(ir.SequenceMapOp)
     def run_sequence_map(
         self, interpreter: Interpreter, op: ir.SequenceMapOp, args: PythonValues
     ):
-        xs, ys = args
-        table = op.table.as_dict()
-        return (
-            [
-                None if x is None or y is None else lookup(op, table, (x, y))
-                for x, y in zip(xs, ys, strict=False)
-            ],
-        )
+        return (sequence_map_values(op, *args),)
 
     @impl(ir.LinearSequenceMapOp)
     def run_linear_sequence_map(
         self, interpreter: Interpreter, op: ir.LinearSequenceMapOp, args: PythonValues
     ):
-        xs, ys = args
-        a, b = op.fst_factor.data, op.snd_factor.data
-        return (
-            [
-                None if x is None or y is None else a * x + b * y
-                for x, y in zip(xs, ys, strict=False)
-            ],
-        )
+        return (linear_values(op, *args),)
 
     @impl(ir.AggregateOp)
     def run_aggregate(

@@ -41,9 +41,11 @@ from raspir.interpreters.rasp import (
     find_program,
     input_tokens,
     interpret,
-    lookup,
+    linear_values,
+    map_values,
     mask,
     select,
+    sequence_map_values,
 )
 
 __all__ = ["EvaluationError", "SaFunctions", "run_program", "run_values"]
@@ -125,22 +127,13 @@ class SaFunctions(InterpreterFunctions):
 
     @impl(sa.LookupOp)
     def run_lookup(self, interpreter: Interpreter, op: sa.LookupOp, args: PythonValues):
-        (xs,) = args
-        table = op.table.as_dict()
-        return ([None if x is None else lookup(op, table, x) for x in xs],)
+        return (map_values(op, *args),)
 
     @impl(sa.PairLookupOp)
     def run_pair_lookup(
         self, interpreter: Interpreter, op: sa.PairLookupOp, args: PythonValues
     ):
-        xs, ys = args
-        table = op.table.as_dict()
-        return (
-            [
-                None if x is None or y is None else lookup(op, table, (x, y))
-                for x, y in zip(xs, ys, strict=False)
-            ],
-        )
+        return (sequence_map_values(op, *args),)
 
     @impl(sa.DiscretiseOp)
     def run_discretise(
@@ -151,14 +144,7 @@ class SaFunctions(InterpreterFunctions):
 
     @impl(sa.LinearOp)
     def run_linear(self, interpreter: Interpreter, op: sa.LinearOp, args: PythonValues):
-        xs, ys = args
-        a, b = op.fst_factor.data, op.snd_factor.data
-        return (
-            [
-                None if x is None or y is None else a * x + b * y
-                for x, y in zip(xs, ys, strict=False)
-            ],
-        )
+        return (linear_values(op, *args),)
 
     @impl(sa.AggregateOp)
     def run_aggregate(
