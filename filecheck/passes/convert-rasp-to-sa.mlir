@@ -235,6 +235,28 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
 
 // -----
 
+// For a numerical output they need only the same number: 0 and 0.0 are one
+// output, so a map sending 0 to 0 and 0.0 to 0.0 compiles, to a discretising
+// MLP whose only step is between 0 and 1.
+
+rasp.program vocab {"a", "b", "c"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b", "c"}
+  %x = rasp.map "x" %tokens {"a" -> 0, "b" -> 0.0, "c" -> 1} : !rasp.sop<numerical> values {0, 0.0, 1}
+  %y = rasp.map "y" %x {0 -> 0, 0.0 -> 0.0, 1 -> 0.5} : !rasp.sop<numerical> values {0, 0.0, 0.5}
+  rasp.output %y : !rasp.sop<numerical>
+}
+
+// CHECK: builtin.module {
+// CHECK-NEXT: sa.program vocab {"a", "b", "c"} max_seq_len 2 bos "BOS" pad "PAD" {
+// CHECK-NEXT: %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b", "c"} noise 0.0
+// CHECK-NEXT: %x = sa.lookup "x" %tokens {"a" -> 0, "b" -> 0.0, "c" -> 1} : !rasp.sop<numerical> values {0, 0.0, 1} noise 5.960464477539063e-08
+// CHECK-NEXT: %y = sa.discretise "y" %x {0 -> 0, 0.0 -> 0.0, 1 -> 0.5} margin 5.960464477539063e-08 : !rasp.sop<numerical> values {0, 0.0, 0.5} noise 1.1920930376163766e-07
+// CHECK-NEXT: sa.output %y : !rasp.sop<numerical>
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+
+// -----
+
 // A linear map of a number and a categorical value, or with a categorical result.
 
 rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {

@@ -38,8 +38,8 @@ sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" causal {
 
 // CHECK: builtin.module {
 // CHECK-NEXT: craft.model vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" causal {
-// CHECK-NEXT: craft.embed tokens {1: {one: 1.0, tokens:1: 1.0, x: 1.0, two: 2.0}, 2: {one: 1.0, tokens:2: 1.0, x: 2.0, two: 2.0}, "BOS": {one: 1.0, tokens:"BOS": 1.0}, "PAD": {one: 1.0}}
-// CHECK-NEXT: craft.embed positions {0: {}, 1: {indices:0: 1.0}, 2: {indices:1: 1.0}}
+// CHECK-NEXT: craft.embed tokens {1: {one = 1.0, tokens:1 = 1.0, x = 1.0, two = 2.0}, 2: {one = 1.0, tokens:2 = 1.0, x = 2.0, two = 2.0}, "BOS": {one = 1.0, tokens:"BOS" = 1.0}, "PAD": {one = 1.0}}
+// CHECK-NEXT: craft.embed positions {0: {}, 1: {indices:0 = 1.0}, 2: {indices:1 = 1.0}}
 // CHECK-NEXT: craft.layer 0 {
 // CHECK-NEXT: craft.head "prev" qk {(indices:1, indices:0): 10.0, (one, tokens:"BOS"): 5.0} ov {(tokens:1, prev:1): 1.0, (tokens:2, prev:2): 1.0}
 // CHECK-NEXT: craft.head "mean" qk {(indices:0, indices:0): 8.0, (indices:1, indices:0): 8.0, (indices:1, indices:1): 8.0, (one, tokens:"BOS"): 4.0} ov {(x, mean): 1.0}
@@ -56,7 +56,7 @@ sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" causal {
 // CHECK-NEXT: craft.mlp "diff" hidden 4 fst {(mean, 0): 1.0, (mean, 1): -1.0, (two, 2): 1.0, (two, 3): -1.0} snd {(0, diff): 1.0, (1, diff): -1.0, (2, diff): -0.5, (3, diff): 0.5}
 // CHECK-NEXT: craft.mlp "sign" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (mean, 1): 2.5, (one, 1): -0.75, (tokens:"BOS", 1): -4.75, (mean, 2): 2.5, (one, 2): -1.75, (tokens:"BOS", 2): -4.75} snd {(0, sign:"zero"): 1.0, (1, sign:"pos"): 1.0, (1, sign:"zero"): -1.0, (2, sign:"pos"): -1.0, (2, sign:"zero"): 1.0}
 // CHECK-NEXT: }
-// CHECK-NEXT: craft.unembed categorical {"pos": {sign:"pos": 1.0}, "zero": {sign:"zero": 1.0}}
+// CHECK-NEXT: craft.unembed categorical {"pos": {sign:"pos" = 1.0}, "zero": {sign:"zero" = 1.0}}
 // CHECK-NEXT: }
 // CHECK-NEXT: }
 
@@ -78,7 +78,7 @@ sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
 
 // CHECK: builtin.module {
 // CHECK-NEXT: craft.model vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
-// CHECK-NEXT: craft.embed tokens {"a": {one: 1.0, tokens:"a": 1.0}, "b": {one: 1.0, tokens:"b": 1.0}, "BOS": {one: 1.0, tokens:"BOS": 1.0}, "PAD": {one: 1.0}}
+// CHECK-NEXT: craft.embed tokens {"a": {one = 1.0, tokens:"a" = 1.0}, "b": {one = 1.0, tokens:"b" = 1.0}, "BOS": {one = 1.0, tokens:"BOS" = 1.0}, "PAD": {one = 1.0}}
 // CHECK-NEXT: craft.embed positions {0: {}, 1: {}, 2: {}}
 // CHECK-NEXT: craft.layer 0 {
 // CHECK-NEXT: craft.mlp "one_2" hidden 2 fst {(tokens:"a", 0): 2.0, (one, 0): -1.0, (tokens:"b", 1): 2.0, (one, 1): -1.0} snd {(0, one_2:1): 1.0, (1, one_2:2): 1.0}
@@ -91,7 +91,71 @@ sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
 // CHECK-NEXT: craft.layer 2 {
 // CHECK-NEXT: craft.mlp "sum" hidden 4 fst {(twice, 0): 1.0, (twice, 1): -1.0, (twice_2, 2): 1.0, (twice_2, 3): -1.0} snd {(0, sum): 1.0, (1, sum): -1.0, (2, sum): 1.0, (3, sum): -1.0}
 // CHECK-NEXT: }
-// CHECK-NEXT: craft.unembed numerical {none: {sum: 1.0}}
+// CHECK-NEXT: craft.unembed numerical {none: {sum = 1.0}}
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+
+// -----
+
+// A count's scratch direction, <name>.inverse_width, is made unique too: the
+// first count "n" finds the numerical lookup "n.inverse_width" and writes to
+// n.inverse_width_2; the second, renamed n_2, takes n_2.inverse_width, so the
+// lookup "n_2.inverse_width" after it becomes n_2.inverse_width_2.
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %w = sa.lookup "n.inverse_width" %tokens {"a" -> 1, "b" -> 2} : !rasp.sop<numerical> values {1, 2} noise 0.0 layer 0
+  %n = sa.count "n" %tokens, %tokens eq sharpness 6.0 margin 0.01 : !rasp.sop<categorical> values {1, 2} noise 0.0 layer 0
+  %n_2 = sa.count "n" %n, %n eq sharpness 6.0 margin 0.01 : !rasp.sop<categorical> values {1, 2} noise 0.0 layer 1
+  %s = sa.lookup "n_2.inverse_width" %n_2 {1 -> 1, 2 -> 2} : !rasp.sop<numerical> values {1, 2} noise 0.0 layer 2
+  %sum = sa.linear "sum" %w, %s factors 1, 1 : !rasp.sop<numerical> values {2, 3, 4} noise 0.0 layer 3
+  sa.output %sum : !rasp.sop<numerical>
+}
+
+// CHECK: builtin.module {
+// CHECK-NEXT: craft.model vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+// CHECK-NEXT: craft.embed tokens {"a": {one = 1.0, tokens:"a" = 1.0}, "b": {one = 1.0, tokens:"b" = 1.0}, "BOS": {one = 1.0, tokens:"BOS" = 1.0}, "PAD": {one = 1.0}}
+// CHECK-NEXT: craft.embed positions {0: {}, 1: {}, 2: {}}
+// CHECK-NEXT: craft.layer 0 {
+// CHECK-NEXT: craft.head "n" qk {(tokens:"a", tokens:"a"): 6.0, (tokens:"b", tokens:"b"): 6.0, (one, tokens:"BOS"): 6.0} ov {(tokens:"BOS", n.inverse_width_2): 1.0}
+// CHECK-NEXT: craft.mlp "n.inverse_width" hidden 2 fst {(tokens:"a", 0): 2.0, (one, 0): -1.0, (tokens:"b", 1): 2.0, (one, 1): -1.0} snd {(0, n.inverse_width): 1.0, (1, n.inverse_width): 2.0}
+// CHECK-NEXT: craft.mlp "n" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (n.inverse_width_2, 1): 12.76595744680851, (one, 1): -4.819148936170212, (tokens:"BOS", 1): -19.085106382978722, (n.inverse_width_2, 2): 12.76595744680851, (one, 2): -5.819148936170212, (tokens:"BOS", 2): -19.085106382978722} snd {(0, n:2): 1.0, (1, n:1): 1.0, (1, n:2): -1.0, (2, n:1): -1.0, (2, n:2): 1.0}
+// CHECK-NEXT: }
+// CHECK-NEXT: craft.layer 1 {
+// CHECK-NEXT: craft.head "n_2" qk {(n:1, n:1): 6.0, (n:2, n:2): 6.0, (one, tokens:"BOS"): 6.0} ov {(tokens:"BOS", n_2.inverse_width): 1.0}
+// CHECK-NEXT: craft.mlp "n_2" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (n_2.inverse_width, 1): 12.76595744680851, (one, 1): -4.819148936170212, (tokens:"BOS", 1): -19.085106382978722, (n_2.inverse_width, 2): 12.76595744680851, (one, 2): -5.819148936170212, (tokens:"BOS", 2): -19.085106382978722} snd {(0, n_2:2): 1.0, (1, n_2:1): 1.0, (1, n_2:2): -1.0, (2, n_2:1): -1.0, (2, n_2:2): 1.0}
+// CHECK-NEXT: }
+// CHECK-NEXT: craft.layer 2 {
+// CHECK-NEXT: craft.mlp "n_2.inverse_width_2" hidden 2 fst {(n_2:1, 0): 2.0, (one, 0): -1.0, (n_2:2, 1): 2.0, (one, 1): -1.0} snd {(0, n_2.inverse_width_2): 1.0, (1, n_2.inverse_width_2): 2.0}
+// CHECK-NEXT: }
+// CHECK-NEXT: craft.layer 3 {
+// CHECK-NEXT: craft.mlp "sum" hidden 4 fst {(n.inverse_width, 0): 1.0, (n.inverse_width, 1): -1.0, (n_2.inverse_width_2, 2): 1.0, (n_2.inverse_width_2, 3): -1.0} snd {(0, sum): 1.0, (1, sum): -1.0, (2, sum): 1.0, (3, sum): -1.0}
+// CHECK-NEXT: }
+// CHECK-NEXT: craft.unembed numerical {none: {sum = 1.0}}
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+
+// -----
+
+// A discretising MLP to numbers steps only where the output changes as a
+// number: 0 and 0.0 are the same output, so the one step is between 2 and 3
+// (threshold 2.5, slope 2 with margin 0), writing the change 1.5. The baseline
+// unit writes nothing, the output at the lowest input being 0.
+
+sa.program vocab {1, 2, 3} max_seq_len 2 bos "BOS" pad "PAD" {
+  %x = sa.tokens "x" : !rasp.sop<numerical> values {1, 2, 3} noise 0.0
+  %d = sa.discretise "d" %x {1 -> 0, 2 -> 0.0, 3 -> 1.5} margin 0.0 : !rasp.sop<numerical> values {0, 0.0, 1.5} noise 0.0 layer 0
+  sa.output %d : !rasp.sop<numerical>
+}
+
+// CHECK: builtin.module {
+// CHECK-NEXT: craft.model vocab {1, 2, 3} max_seq_len 2 bos "BOS" pad "PAD" {
+// CHECK-NEXT: craft.embed tokens {1: {one = 1.0, x = 1.0}, 2: {one = 1.0, x = 2.0}, 3: {one = 1.0, x = 3.0}, "BOS": {one = 1.0, tokens:"BOS" = 1.0}, "PAD": {one = 1.0}}
+// CHECK-NEXT: craft.embed positions {0: {}, 1: {}, 2: {}}
+// CHECK-NEXT: craft.layer 0 {
+// CHECK-NEXT: craft.mlp "d" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (x, 1): 2.0, (one, 1): -4.5, (tokens:"BOS", 1): -8.0, (x, 2): 2.0, (one, 2): -5.5, (tokens:"BOS", 2): -8.0} snd {(1, d): 1.5, (2, d): -1.5}
+// CHECK-NEXT: }
+// CHECK-NEXT: craft.unembed numerical {none: {d = 1.0}}
 // CHECK-NEXT: }
 // CHECK-NEXT: }
 
@@ -107,9 +171,9 @@ sa.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad none {
 
 // CHECK: builtin.module {
 // CHECK-NEXT: craft.model vocab {"a", "b"} max_seq_len 3 bos "BOS" pad none {
-// CHECK-NEXT: craft.embed tokens {"a": {one: 1.0, tokens:"a": 1.0}, "b": {one: 1.0, tokens:"b": 1.0}, "BOS": {one: 1.0, tokens:"BOS": 1.0}, none: {one: 1.0}}
-// CHECK-NEXT: craft.embed positions {0: {}, 1: {indices:0: 1.0}, 2: {indices:1: 1.0}, 3: {indices:2: 1.0}}
-// CHECK-NEXT: craft.unembed categorical {0: {indices:0: 1.0}, 1: {indices:1: 1.0}, 2: {indices:2: 1.0}}
+// CHECK-NEXT: craft.embed tokens {"a": {one = 1.0, tokens:"a" = 1.0}, "b": {one = 1.0, tokens:"b" = 1.0}, "BOS": {one = 1.0, tokens:"BOS" = 1.0}, none: {one = 1.0}}
+// CHECK-NEXT: craft.embed positions {0: {}, 1: {indices:0 = 1.0}, 2: {indices:1 = 1.0}, 3: {indices:2 = 1.0}}
+// CHECK-NEXT: craft.unembed categorical {0: {indices:0 = 1.0}, 1: {indices:1 = 1.0}, 2: {indices:2 = 1.0}}
 // CHECK-NEXT: }
 // CHECK-NEXT: }
 
@@ -145,8 +209,8 @@ rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
 }
 
 // PIPE: craft.model vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
-// PIPE-NEXT: craft.embed tokens {1: {one: 1.0, tokens:1: 1.0}, 2: {one: 1.0, tokens:2: 1.0}, "BOS": {one: 1.0, tokens:"BOS": 1.0}, "PAD": {one: 1.0}}
-// PIPE-NEXT: craft.embed positions {0: {}, 1: {indices:0: 1.0}, 2: {indices:1: 1.0}}
+// PIPE-NEXT: craft.embed tokens {1: {one = 1.0, tokens:1 = 1.0}, 2: {one = 1.0, tokens:2 = 1.0}, "BOS": {one = 1.0, tokens:"BOS" = 1.0}, "PAD": {one = 1.0}}
+// PIPE-NEXT: craft.embed positions {0: {}, 1: {indices:0 = 1.0}, 2: {indices:1 = 1.0}}
 // PIPE-NEXT: craft.layer 0 {
 // PIPE-NEXT: craft.mlp "keys" hidden 4 fst {(tokens:1, 0): 2.0, (indices:0, 0): 2.0, (one, 0): -3.0, (tokens:1, 1): 2.0, (indices:1, 1): 2.0, (one, 1): -3.0, (tokens:2, 2): 2.0, (indices:0, 2): 2.0, (one, 2): -3.0, (tokens:2, 3): 2.0, (indices:1, 3): 2.0, (one, 3): -3.0} snd {(0, keys:1.0): 1.0, (1, keys:1.5): 1.0, (2, keys:2.0): 1.0, (3, keys:2.5): 1.0}
 // PIPE-NEXT: }
@@ -157,7 +221,7 @@ rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
 // PIPE-NEXT: craft.layer 2 {
 // PIPE-NEXT: craft.head "sort" qk {(indices:0, target_pos:0): 6.9315828907631705, (indices:1, target_pos:1): 6.9315828907631705, (one, tokens:"BOS"): 3.4657914453815852} ov {(tokens:1, sort:1): 1.0, (tokens:2, sort:2): 1.0}
 // PIPE-NEXT: }
-// PIPE-NEXT: craft.unembed categorical {1: {sort:1: 1.0}, 2: {sort:2: 1.0}}
+// PIPE-NEXT: craft.unembed categorical {1: {sort:1 = 1.0}, 2: {sort:2 = 1.0}}
 // PIPE-NEXT: }
 // PIPE-NEXT: }
 

@@ -11,13 +11,13 @@ directions (and, for MLPs, numbered hidden units), printed entry by entry.
 Syntax::
 
     craft.model vocab {...} max_seq_len N bos "BOS" pad "PAD" [causal] {
-      craft.embed tokens {"a": {tokens:"a": 1.0, one: 1.0}, ...}
-      craft.embed positions {1: {indices:0: 1.0}, ...}
+      craft.embed tokens {"a": {tokens:"a" = 1.0, one = 1.0}, ...}
+      craft.embed positions {1: {indices:0 = 1.0}, ...}
       craft.layer 0 {
         craft.head "reverse" qk {(indices:0, indices:1): 12.5, ...} ov {...}
         craft.mlp "opp_idx" hidden 12 in {(one, 0): -3.0, ...} out {(0, opp_idx:2): 1.0}
       }
-      craft.unembed categorical {reverse:"a": "a", ...}
+      craft.unembed categorical {"a": {reverse:"a" = 1.0}, ...}
     }
 """
 
@@ -174,7 +174,7 @@ class TableAttr(Data[tuple[tuple[Value, tuple[tuple[Direction, float], ...]], ..
         rows = []
         for key, vector in self.data:
             entries = ", ".join(
-                f"{format_direction(d)}: {format_value(float(w))}" for d, w in vector
+                f"{format_direction(d)} = {format_value(float(w))}" for d, w in vector
             )
             rows.append(f"{format_value(key)}: {{{entries}}}")
         return "{" + ", ".join(rows) + "}"
@@ -183,7 +183,7 @@ class TableAttr(Data[tuple[tuple[Value, tuple[tuple[Direction, float], ...]], ..
     def parse_table(cls, parser: AttrParser) -> TableAttr:
         def entry() -> tuple[Direction, float]:
             direction = parse_direction(parser)
-            parser.parse_punctuation(":")
+            parser.parse_punctuation("=", " between a direction and its weight")
             return direction, float(parser.parse_number())
 
         def row() -> tuple[Value, tuple[tuple[Direction, float], ...]]:
@@ -318,6 +318,10 @@ class MLPOp(_LabelledBlock):
 
     def verify_(self) -> None:
         width = self.hidden.data
+        if width < 0:
+            raise VerifyException(
+                f"craft.mlp '{self.label.data}': hidden width must be >= 0, got {width}"
+            )
         for row, col, _ in self.fst.data:
             if isinstance(row, int) or not isinstance(col, int) or not 0 <= col < width:
                 raise VerifyException(
@@ -358,12 +362,17 @@ class LayerOp(IRDLOperation):
 
     def print(self, printer: Printer) -> None:
         printer.print_string(f" {self.index.data} ")
+        if self.body.block.first_op is None:
+            printer.print_string("{\n}")  # an empty layer: both sub-layers unused
+            return
         printer.print_region(self.body, print_entry_block_args=False)
 
     @classmethod
     def parse(cls, parser: Parser) -> LayerOp:
         index = parser.parse_integer(allow_negative=False)
         region = parser.parse_region()
+        if not region.blocks:
+            region.add_block(Block())
         return cls.create(properties={"index": IntAttr(index)}, regions=[region])
 
     def verify_(self) -> None:
@@ -430,7 +439,9 @@ class UnembedOp(IRDLOperation):
 
     def verify_(self) -> None:
         if self.encoding.data not in ENCODINGS:
-            raise VerifyException(f"unknown encoding {self.encoding.data}")
+            raise VerifyException(
+                f"craft.unembed: unknown encoding '{self.encoding.data}'"
+            )
 
 
 @irdl_op_definition
@@ -454,11 +465,17 @@ class ModelOp(ProgramBase):
         return [op for op in self.body.block.ops if isinstance(op, LayerOp)]
 
     def verify_body(self) -> None:
-        if set(self.embeddings) != set(EmbedOp.KINDS):
-            raise VerifyException("a model has one tokens and one positions embedding")
+        kinds = [op.kind.data for op in self.body.block.ops if isinstance(op, EmbedOp)]
+        if sorted(kinds) != sorted(EmbedOp.KINDS):
+            raise VerifyException(
+                "craft.model: needs exactly one tokens and one positions embedding, "
+                f"has {kinds}"
+            )
         indices = [layer.index.data for layer in self.layers]
         if indices != list(range(len(indices))):
-            raise VerifyException(f"layers must be numbered 0, 1, ...; got {indices}")
+            raise VerifyException(
+                f"craft.model: layers must be numbered 0, 1, ...; got {indices}"
+            )
 
 
 Craft = Dialect(

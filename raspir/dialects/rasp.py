@@ -247,8 +247,13 @@ class TableAttr(_TypeExactData, Data[tuple[tuple[Value, Value], ...]]):
         )
 
     def as_dict(self) -> dict[tuple, Value]:
-        """Outputs keyed by the type-exact ``value_key`` of their input."""
-        return {value_key(k): v for k, v in self.data}
+        """Outputs keyed by the type-exact ``value_key`` of their input (built once:
+        interpreters look tables up for every input they run)."""
+        cached = self.__dict__.get("_as_dict")
+        if cached is None:
+            cached = {value_key(k): v for k, v in self.data}
+            object.__setattr__(self, "_as_dict", cached)
+        return cached
 
     def outputs(self) -> tuple[Value, ...]:
         """The defined outputs, as a canonical set."""

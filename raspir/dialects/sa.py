@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import ClassVar
 
 from xdsl.dialects.builtin import IntAttr, StringAttr
@@ -43,6 +44,7 @@ from xdsl.utils.exceptions import VerifyException
 from raspir.dialects.rasp import (
     CATEGORICAL,
     NUMERICAL,
+    UNDEFINED,
     ComparisonAttr,
     LinearFactors,
     ProgramBase,
@@ -268,16 +270,19 @@ class DiscretiseOp(Margined, TableMLPOp):
     INPUT_ENCODINGS: ClassVar[tuple[str | None, ...]] = (NUMERICAL,)
 
     def points(self) -> list[tuple[float, Value]]:
-        return numeric_points(self.table)
+        return numeric_points(self.table, self.encoding == NUMERICAL)
 
     def slopes(self) -> list[float]:
         """The slope of each step (docs/constructions.md)."""
-        return [slope(gap, self.margin.data) for _, _, gap in steps(self.points())]
+        return [slope(step.gap, self.margin.data) for step in self.steps()]
+
+    def steps(self) -> list[Step]:
+        return steps(self.points(), self.encoding == NUMERICAL)
 
     def verify_component(self) -> None:
         self.verify_margin()
         try:
-            gaps = [gap for _, _, gap in steps(self.points())]
+            gaps = [step.gap for step in self.steps()]
         except ValueError as e:
             raise VerifyException(str(e)) from e
         if gaps and 2.0 * self.margin.data >= min(gaps):
@@ -287,16 +292,25 @@ class DiscretiseOp(Margined, TableMLPOp):
             )
 
 
-def numeric_points(table: TableAttr) -> list[tuple[float, Value]]:
+def numeric_points(
+    table: TableAttr, numerical_output: bool = False
+) -> list[tuple[float, Value]]:
     """A table over a numerical input as (number, output), sorted by number.
 
     A numerical encoding holds ``1``, ``1.0`` and ``True`` as the same number,
-    so inputs that coincide as numbers must map to the same output.
+    so inputs that coincide as numbers must map to the same output (the same
+    number, for a numerical output).
     """
+
+    def same(a: Value, b: Value) -> bool:
+        if numerical_output:
+            return _as_number(a) == _as_number(b)
+        return value_key(a) == value_key(b)
+
     by_number: dict[float, Value] = {}
     for x, y in table.data:
         number = float(x)
-        if number in by_number and value_key(by_number[number]) != value_key(y):
+        if number in by_number and not same(by_number[number], y):
             raise ValueError(
                 f"input {format_value(x)} is the number {number} like another input, "
                 f"but maps to {format_value(y)} instead of "
@@ -306,17 +320,38 @@ def numeric_points(table: TableAttr) -> list[tuple[float, Value]]:
     return sorted(by_number.items())
 
 
-def steps(points: list[tuple[float, Value]]) -> list[tuple[Value, Value, float]]:
-    """(output below, output above, gap) wherever consecutive outputs differ.
+@dataclass(frozen=True)
+class Step:
+    """Where a discretising MLP's output changes: between inputs ``lo < hi``."""
 
-    Only there does a discretising MLP need a step; equal neighbours (even
-    ones a rounding error apart) need none.
-    """
-    return [
-        (before, after, hi - lo)
-        for (lo, before), (hi, after) in zip(points, points[1:], strict=False)
-        if value_key(before) != value_key(after)
-    ]
+    lo: float
+    hi: float
+    before: Value
+    after: Value
+
+    @property
+    def gap(self) -> float:
+        return self.hi - self.lo
+
+
+def _as_number(value: Value) -> float:
+    """A numerical output as the model writes it (nothing for None or error)."""
+    return 0.0 if value is None or value is UNDEFINED else float(value)
+
+
+def steps(points: list[tuple[float, Value]], numerical_output: bool) -> list[Step]:
+    """The steps wherever consecutive outputs differ (as numbers, for a
+    numerical output). Only there does a discretising MLP need units; equal
+    neighbours, even ones a rounding error apart, need none."""
+    out = []
+    for (lo, before), (hi, after) in zip(points, points[1:], strict=False):
+        if numerical_output:
+            changes = _as_number(before) != _as_number(after)
+        else:
+            changes = value_key(before) != value_key(after)
+        if changes:
+            out.append(Step(lo, hi, before, after))
+    return out
 
 
 def slope(gap: float, margin: float) -> float:

@@ -136,7 +136,9 @@ class _Lowering:
     def require_inputs(self, op: rasp.SOpOp, own: float) -> None:
         match op:
             case rasp.MapOp() if _is_numerical(op.input):
-                self.require(op.input, _step_margin(self.points(op)))
+                points = self.points(op)
+                steps = sa.steps(points, _is_numerical(op.result))
+                self.require(op.input, _step_margin(steps))
             case rasp.MapOp():
                 k = _largest_preimage(op.table)
                 scale = (
@@ -302,20 +304,22 @@ class _Lowering:
 
     def points(self, op: rasp.MapOp) -> list[tuple[float, Value]]:
         try:
-            return sa.numeric_points(op.table)
+            return sa.numeric_points(op.table, _is_numerical(op.result))
         except ValueError as e:
             raise _fail(op, f"its numerical {e}") from e
 
     def discretise(self, op: rasp.MapOp) -> tuple[sa.ComponentOp, float]:
         points = self.points(op)
+        numerical = _is_numerical(op.result)
+        steps = sa.steps(points, numerical)
         margin = self.noise[op.input]  # the steps are flat this far from each value
-        if margin > _step_margin(points):
+        if margin > _step_margin(steps):
             raise _fail(
                 op,
-                f"input noise {margin:.3g} exceeds {_step_margin(points):.3g}, a "
+                f"input noise {margin:.3g} exceeds {_step_margin(steps):.3g}, a "
                 "quarter of the smallest gap between inputs with different outputs",
             )
-        noise = _step_rounding(points, lambda _: margin, _is_numerical(op.result))
+        noise = _step_rounding(points, steps, lambda _: margin, numerical)
         new = sa.DiscretiseOp(
             op.label.data,
             op.encoding,
@@ -410,7 +414,9 @@ class _Lowering:
             )
         sharpness = max(math.log(n / (target - softmax)), 1.0) / margin_share
         margin = n * math.exp(-sharpness * margin_share) + softmax
-        noise = _step_rounding(points, lambda y: margin * y, _is_numerical(op.result))
+        numerical = _is_numerical(op.result)
+        steps = sa.steps(points, numerical)
+        noise = _step_rounding(points, steps, lambda y: margin * y, numerical)
         new = sa.CountOp.create(
             operands=[keys, queries],
             result_types=[op.result.type],
@@ -476,14 +482,14 @@ def _linear_table(op: rasp.LinearSequenceMapOp) -> rasp.TableAttr:
     )
 
 
-def _step_margin(points: list[tuple[float, Value]]) -> float:
+def _step_margin(steps: list[sa.Step]) -> float:
     """The input noise a discretising MLP absorbs: a quarter of its smallest step."""
-    gaps = [gap for _, _, gap in sa.steps(points)]
-    return min(gaps) / 4 if gaps else math.inf
+    return min((step.gap for step in steps), default=math.inf) / 4
 
 
 def _step_rounding(
     points: list[tuple[float, Value]],
+    steps: list[sa.Step],
     margin: Callable[[float], float],
     numerical: bool,
 ) -> float:
@@ -496,18 +502,16 @@ def _step_rounding(
     lowest = points[0][0] - margin(points[0][0]) if points else 0.0
     highest = points[-1][0] + margin(points[-1][0]) if points else 0.0
     errors: dict[object, float] = {}
-    for (lo, before), (hi, after) in zip(points, points[1:], strict=False):
-        if value_key(before) == value_key(after):
-            continue
-        threshold = (lo + hi) / 2
+    for step in steps:
+        threshold = (step.lo + step.hi) / 2
         reach = max(threshold - lowest, highest - threshold)
-        flat = max(margin(lo), margin(hi))
-        err = 2 * UNIT_ROUNDOFF * (sa.slope(hi - lo, flat) * reach + 1)
+        flat = max(margin(step.lo), margin(step.hi))
+        err = 2 * UNIT_ROUNDOFF * (sa.slope(step.gap, flat) * reach + 1)
         if numerical:
-            change = abs(_as_float(after) - _as_float(before))
+            change = abs(_as_float(step.after) - _as_float(step.before))
             errors["value"] = errors.get("value", 0.0) + change * err
         else:
-            for v in (before, after):
+            for v in (step.before, step.after):
                 if v is not None and v is not rasp.UNDEFINED:
                     errors[value_key(v)] = errors.get(value_key(v), 0.0) + err
     return max(errors.values(), default=0.0)

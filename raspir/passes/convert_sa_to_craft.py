@@ -16,7 +16,7 @@ After the pass no sa op remains; the pass checks it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
@@ -47,20 +47,25 @@ class _Builder:
     def bos(self) -> craft.Direction:
         return ("tokens", (self.program.bos.data,))
 
+    def fresh(self, base: str, *, tokens: bool = False) -> str:
+        """A residual name not used yet: ``base``, else ``base_2``, ``base_3``...
+
+        "tokens" also names the BOS direction, so only a token embedding may
+        take it.
+        """
+        name, k = base, 1
+        while name in self.used or (name == "tokens" and not tokens):
+            k += 1
+            name = f"{base}_{k}"
+        self.used.add(name)
+        return name
+
     def name(self, value: SSAValue) -> str:
         if value not in self.names:
             owner = value.owner
             assert isinstance(owner, sa.ComponentOp)
-            base = owner.label.data
-            name, k = base, 1
-            # "tokens" also names the BOS direction: only a token embedding may share it.
-            while name in self.used or (
-                name == "tokens" and not isinstance(owner, sa.TokensOp)
-            ):
-                k += 1
-                name = f"{base}_{k}"
-            self.used.add(name)
-            self.names[value] = name
+            tokens = isinstance(owner, sa.TokensOp)
+            self.names[value] = self.fresh(owner.label.data, tokens=tokens)
         return self.names[value]
 
     def directions(self, value: SSAValue) -> dict[tuple, craft.Direction]:
@@ -150,7 +155,10 @@ class _Builder:
         )
 
     def count_head(self, op: sa.CountOp) -> tuple[craft.HeadOp, craft.Direction]:
-        scratch: craft.Direction = (f"{self.name(op.result)}.inverse_width", ())
+        scratch: craft.Direction = (
+            self.fresh(f"{self.name(op.result)}.inverse_width"),
+            (),
+        )
         ov = craft.MatrixAttr([(self.bos, scratch, 1.0)])
         return craft.HeadOp(self.name(op.result), self.scores(op, 1.0), ov), scratch
 
@@ -200,18 +208,18 @@ class _Builder:
         op: sa.ComponentOp,
         source: craft.Direction,
         points: list[tuple[float, Value]],
-        flat: Iterable[float],
+        flat: Callable[[sa.Step], float],
     ) -> craft.MLPOp:
-        """A discretising MLP over ``points`` (docs/constructions.md)."""
+        """A discretising MLP over ``points`` (docs/constructions.md).
+
+        ``flat(step)``: how far from its two inputs the step must be flat.
+        """
         fst: list[Entry] = [(craft.ONE, 0, 1.0), (self.bos, 0, -1.0)]
         snd: list[Entry] = [(0, d, w) for d, w in self.write(op.result, points[0][1])]
         unit = 1
-        flats = iter(flat)
-        for (lo, before), (hi, after) in zip(points, points[1:], strict=False):
-            if value_key(before) == value_key(after):
-                continue
-            slope = sa.slope(hi - lo, next(flats))
-            threshold = (lo + hi) / 2
+        for step in sa.steps(points, op.encoding == rasp.NUMERICAL):
+            slope = sa.slope(step.gap, flat(step))
+            threshold = (step.lo + step.hi) / 2
             silence = (
                 slope * (abs(threshold) + 1) + 1
             )  # beats any pre-activation at BOS
@@ -221,26 +229,23 @@ class _Builder:
                     (craft.ONE, unit, offset - slope * threshold),
                     (self.bos, unit, -silence),
                 ]
-                snd += [(unit, d, sign * w) for d, w in self.write(op.result, after)]
-                snd += [(unit, d, -sign * w) for d, w in self.write(op.result, before)]
+                snd += [
+                    (unit, d, sign * w) for d, w in self.write(op.result, step.after)
+                ]
+                snd += [
+                    (unit, d, -sign * w) for d, w in self.write(op.result, step.before)
+                ]
                 unit += 1
         return self.mlp(op, fst, snd)
 
     def discretise(self, op: sa.DiscretiseOp) -> craft.MLPOp:
-        points = op.points()
-        changes = len(sa.steps(points))
-        return self.steps(
-            op, self.numerical(op.input), points, [op.margin.data] * changes
-        )
+        margin = op.margin.data
+        return self.steps(op, self.numerical(op.input), op.points(), lambda _: margin)
 
     def count_mlp(self, op: sa.CountOp, scratch: craft.Direction) -> craft.MLPOp:
         points = sorted((1 / (k + 1), k) for k in op.values.data)
-        flat = [
-            op.margin.data * hi
-            for (_, before), (hi, after) in zip(points, points[1:], strict=False)
-            if value_key(before) != value_key(after)
-        ]
-        return self.steps(op, scratch, points, flat)
+        margin = op.margin.data  # relative to the level
+        return self.steps(op, scratch, points, lambda step: margin * step.hi)
 
     # -- the model ---------------------------------------------------------------
 

@@ -5,31 +5,31 @@
 // Every chunk below fails verification, each pointing at the offending op;
 // none is printed back as a module.
 // ALLFAIL-NOT: builtin.module {
-// COUNT: 19
+// COUNT: 21
 
 // == Heads and MLPs ==
 
 // A head's matrices are between residual directions.
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 0 {
     craft.head "h" qk {(tokens:"a", 0): 1.0} ov {}
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
 // CHECK: craft.head 'h': heads read and write residual directions, not hidden units
 
 // -----
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 0 {
     craft.head "h" qk {} ov {(3, tokens:"a"): 1.0}
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
 // CHECK: craft.head 'h': heads read and write residual directions, not hidden units
 
@@ -39,100 +39,114 @@ craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
 // second layer those units to directions.
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 0 {
     craft.mlp "m" hidden 2 fst {(tokens:"a", 2): 1.0} snd {}
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
 // CHECK: craft.mlp 'm': the first layer maps directions to hidden units 0..1
 
 // -----
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 0 {
     craft.mlp "m" hidden 2 fst {(0, 1): 1.0} snd {}
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
 // CHECK: craft.mlp 'm': the first layer maps directions to hidden units 0..1
 
 // -----
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 0 {
     craft.mlp "m" hidden 2 fst {(one, m:1): 1.0} snd {}
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
 // CHECK: craft.mlp 'm': the first layer maps directions to hidden units 0..1
 
 // -----
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 0 {
     craft.mlp "m" hidden 2 fst {} snd {(2, m:1): 1.0}
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
 // CHECK: craft.mlp 'm': the second layer maps hidden units 0..1 to directions
 
 // -----
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 0 {
     craft.mlp "m" hidden 2 fst {} snd {(one, m:1): 1.0}
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
 // CHECK: craft.mlp 'm': the second layer maps hidden units 0..1 to directions
 
 // -----
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 0 {
     craft.mlp "m" hidden 2 fst {} snd {(0, 1): 1.0}
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
 // CHECK: craft.mlp 'm': the second layer maps hidden units 0..1 to directions
+
+// -----
+
+// A negative hidden width, which only the generic form can spell.
+
+craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
+  craft.embed positions {0: {}, 1: {}}
+  craft.layer 0 {
+    "craft.mlp"() <{label = "m", hidden = #builtin.int<-1>, fst = #craft.matrix<{}>, snd = #craft.matrix<{}>}> : () -> ()
+  }
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
+}
+// CHECK: craft.mlp 'm': hidden width must be >= 0, got -1
 
 // -----
 
 // == Layers ==
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 0 {
     craft.mlp "m" hidden 1 fst {} snd {}
     craft.head "h" qk {} ov {}
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
 // CHECK: craft.layer 0: heads come before MLPs
 
 // -----
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 0 {
     builtin.module {
     }
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
 // CHECK: craft.layer 0 holds only heads and MLPs
 
@@ -141,46 +155,55 @@ craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
 // == The model ==
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.layer 0 {
-  ^bb0:
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
-// CHECK: a model has one tokens and one positions embedding
+// CHECK: craft.model: needs exactly one tokens and one positions embedding, has ['tokens']
+
+// -----
+
+// Both kinds are there, but the tokens embedding twice.
+
+craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
+  craft.embed positions {0: {}, 1: {}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
+}
+// CHECK: craft.model: needs exactly one tokens and one positions embedding, has ['tokens', 'tokens', 'positions']
 
 // -----
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 1 {
-  ^bb0:
   }
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
-// CHECK: layers must be numbered 0, 1, ...; got [1]
+// CHECK: craft.model: layers must be numbered 0, 1, ...; got [1]
 
 // -----
 
 // An unknown encoding, which only the generic form can spell.
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
-  "craft.unembed"() <{encoding = "binary", table = #craft.embedding<{"a": {tokens:"a": 1.0}}>}> : () -> ()
+  "craft.unembed"() <{encoding = "binary", table = #craft.embedding<{"a": {tokens:"a" = 1.0}}>}> : () -> ()
 }
-// CHECK: unknown encoding binary
+// CHECK: craft.unembed: unknown encoding 'binary'
 
 // -----
 
 // The body ends with the unembedding.
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   craft.embed positions {0: {}, 1: {}}
   craft.layer 0 {
-  ^bb0:
   }
 }
 // CHECK: program body must end with craft.unembed
@@ -191,7 +214,6 @@ craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
 // layer.
 
 craft.layer 0 {
-^bb0:
 }
 // CHECK: 'craft.layer' expects parent op 'craft.model'
 
@@ -202,12 +224,12 @@ craft.head "h" qk {} ov {}
 
 // -----
 
-craft.embed tokens {"a": {tokens:"a": 1.0}}
+craft.embed tokens {"a": {tokens:"a" = 1.0}}
 // CHECK: 'craft.embed' expects parent op 'craft.model'
 
 // -----
 
-craft.unembed categorical {"a": {tokens:"a": 1.0}}
+craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 // CHECK: 'craft.unembed' expects parent op 'craft.model'
 
 // -----
@@ -215,9 +237,9 @@ craft.unembed categorical {"a": {tokens:"a": 1.0}}
 // An embedding other than tokens and positions.
 
 craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
-  craft.embed tokens {"a": {tokens:"a": 1.0}}
+  craft.embed tokens {"a": {tokens:"a" = 1.0}}
   "craft.embed"() <{kind = "words", table = #craft.embedding<{}>}> : () -> ()
   craft.embed positions {0: {}, 1: {}}
-  craft.unembed categorical {"a": {tokens:"a": 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
-// CHECK: a model has one tokens and one positions embedding
+// CHECK: craft.model: needs exactly one tokens and one positions embedding, has ['tokens', 'words', 'positions']

@@ -17,7 +17,9 @@
 // empty relation, counts to both encodings, a linear MLP and discretising MLPs
 // to both encodings; `layer` present and absent, `causal`, discardable
 // attributes on the program and a component. Value sets print canonically
-// (0, false, 0.5, 1, true) and constants as floats (1.0e-04 -> 0.0001).
+// (0, false, 0.5, 1, true) and constants as floats, always with a `.`
+// (1.0e-04 -> 0.0001, 3.0e-06 stays 3.0e-06), in the generic form as
+// #rasp.value<...>.
 
 sa.program vocab {1, 2, 3} max_seq_len 3 bos "BOS" pad none causal attributes {origin = "roundtrip"} {
   %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2, 3} noise 0.0
@@ -32,7 +34,7 @@ sa.program vocab {1, 2, 3} max_seq_len 3 bos "BOS" pad none causal attributes {o
   %pick = sa.aggregate "pick" %tokens, %sum, %tokens {(1, 2), (2, 3), (3, 2)} sharpness 9.0 : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.01 layer 1 attributes {note = "relation"}
   %never = sa.aggregate "never" %pair, %tokens, %tokens {} sharpness 1.0 : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.0
   %width = sa.count "width" %tokens, %tokens neq sharpness 7.25 margin 0.003125 : !rasp.sop<categorical> values {0, 1, 2, 3} noise 3.5e-06 layer 0
-  %n_gt = sa.count "n_gt" %indices, %indices gt sharpness 7.25 margin 0.003125 : !rasp.sop<numerical> values {0, 1, 2} noise 3.5e-06 layer 0
+  %n_gt = sa.count "n_gt" %indices, %indices gt sharpness 7.25 margin 0.003125 : !rasp.sop<numerical> values {0, 1, 2} noise 3.0e-06 layer 0
   %diff = sa.linear "diff" %mean, %numbers factors 1, -0.5 : !rasp.sop<numerical> values {-1.5, -1.0, -0.5, 0.0, 0.5} noise 2.0e-04 layer 1
   %sign = sa.discretise "sign" %diff {-1.5 -> "neg", -1.0 -> "neg", -0.5 -> "neg", 0.0 -> none, 0.5 -> "pos"} margin 1.0e-03 : !rasp.sop<categorical> values {none, "neg", "pos"} noise 1.5e-06 layer 2
   %scaled = sa.discretise "scaled" %n_gt {0 -> 0.0, 1 -> 0.5, 2 -> error} margin 0.25 : !rasp.sop<numerical> values {0.0, 0.5} noise 0.0 layer 1
@@ -53,7 +55,7 @@ sa.program vocab {1, 2, 3} max_seq_len 3 bos "BOS" pad none causal attributes {o
 // CHECK-NEXT: %pick = sa.aggregate "pick" %tokens, %sum, %tokens {(1, 2), (2, 3), (3, 2)} sharpness 9.0 : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.01 layer 1 attributes {note = "relation"}
 // CHECK-NEXT: %never = sa.aggregate "never" %pair, %tokens, %tokens {} sharpness 1.0 : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.0
 // CHECK-NEXT: %width = sa.count "width" %tokens, %tokens neq sharpness 7.25 margin 0.003125 : !rasp.sop<categorical> values {0, 1, 2, 3} noise 3.5e-06 layer 0
-// CHECK-NEXT: %n_gt = sa.count "n_gt" %indices, %indices gt sharpness 7.25 margin 0.003125 : !rasp.sop<numerical> values {0, 1, 2} noise 3.5e-06 layer 0
+// CHECK-NEXT: %n_gt = sa.count "n_gt" %indices, %indices gt sharpness 7.25 margin 0.003125 : !rasp.sop<numerical> values {0, 1, 2} noise 3.0e-06 layer 0
 // CHECK-NEXT: %diff = sa.linear "diff" %mean, %numbers factors 1, -0.5 : !rasp.sop<numerical> values {-1.5, -1.0, -0.5, 0.0, 0.5} noise 0.0002 layer 1
 // CHECK-NEXT: %sign = sa.discretise "sign" %diff {-1.5 -> "neg", -1.0 -> "neg", -0.5 -> "neg", 0.0 -> none, 0.5 -> "pos"} margin 0.001 : !rasp.sop<categorical> values {none, "neg", "pos"} noise 1.5e-06 layer 2
 // CHECK-NEXT: %scaled = sa.discretise "scaled" %n_gt {0 -> 0.0, 1 -> 0.5, 2 -> error} margin 0.25 : !rasp.sop<numerical> values {0.0, 0.5} noise 0.0 layer 1
@@ -75,7 +77,7 @@ sa.program vocab {1, 2, 3} max_seq_len 3 bos "BOS" pad none causal attributes {o
 // GENERIC-NEXT: %pick = "sa.aggregate"(%tokens, %sum, %tokens) <{predicate = #rasp.relation<{(1, 2), (2, 3), (3, 2)}>, sharpness = #rasp.value<9.0>, noise = #rasp.value<0.01>, layer = #builtin.int<1>, label = "pick", values = #rasp.values<{none, 1, 2, 3}>}> {note = "relation"} : (!rasp.sop<categorical>, !rasp.sop<categorical>, !rasp.sop<categorical>) -> !rasp.sop<categorical>
 // GENERIC-NEXT: %never = "sa.aggregate"(%pair, %tokens, %tokens) <{predicate = #rasp.relation<{}>, sharpness = #rasp.value<1.0>, noise = #rasp.value<0.0>, label = "never", values = #rasp.values<{none, 1, 2, 3}>}> : (!rasp.sop<categorical>, !rasp.sop<categorical>, !rasp.sop<categorical>) -> !rasp.sop<categorical>
 // GENERIC-NEXT: %width = "sa.count"(%tokens, %tokens) <{predicate = #rasp.cmp<neq>, sharpness = #rasp.value<7.25>, margin = #rasp.value<0.003125>, noise = #rasp.value<3.5e-06>, layer = #builtin.int<0>, label = "width", values = #rasp.values<{0, 1, 2, 3}>}> : (!rasp.sop<categorical>, !rasp.sop<categorical>) -> !rasp.sop<categorical>
-// GENERIC-NEXT: %n_gt = "sa.count"(%indices, %indices) <{predicate = #rasp.cmp<gt>, sharpness = #rasp.value<7.25>, margin = #rasp.value<0.003125>, noise = #rasp.value<3.5e-06>, layer = #builtin.int<0>, label = "n_gt", values = #rasp.values<{0, 1, 2}>}> : (!rasp.sop<categorical>, !rasp.sop<categorical>) -> !rasp.sop<numerical>
+// GENERIC-NEXT: %n_gt = "sa.count"(%indices, %indices) <{predicate = #rasp.cmp<gt>, sharpness = #rasp.value<7.25>, margin = #rasp.value<0.003125>, noise = #rasp.value<3.0e-06>, layer = #builtin.int<0>, label = "n_gt", values = #rasp.values<{0, 1, 2}>}> : (!rasp.sop<categorical>, !rasp.sop<categorical>) -> !rasp.sop<numerical>
 // GENERIC-NEXT: %diff = "sa.linear"(%mean, %numbers) <{fst_factor = #rasp.value<1>, snd_factor = #rasp.value<-0.5>, noise = #rasp.value<0.0002>, layer = #builtin.int<1>, label = "diff", values = #rasp.values<{-1.5, -1.0, -0.5, 0.0, 0.5}>}> : (!rasp.sop<numerical>, !rasp.sop<numerical>) -> !rasp.sop<numerical>
 // GENERIC-NEXT: %sign = "sa.discretise"(%diff) <{table = #rasp.table<{-1.5 -> "neg", -1.0 -> "neg", -0.5 -> "neg", 0.0 -> none, 0.5 -> "pos"}>, margin = #rasp.value<0.001>, noise = #rasp.value<1.5e-06>, layer = #builtin.int<2>, label = "sign", values = #rasp.values<{none, "neg", "pos"}>}> : (!rasp.sop<numerical>) -> !rasp.sop<categorical>
 // GENERIC-NEXT: %scaled = "sa.discretise"(%n_gt) <{table = #rasp.table<{0 -> 0.0, 1 -> 0.5, 2 -> error}>, margin = #rasp.value<0.25>, noise = #rasp.value<0.0>, layer = #builtin.int<1>, label = "scaled", values = #rasp.values<{0.0, 0.5}>}> : (!rasp.sop<numerical>) -> !rasp.sop<numerical>
