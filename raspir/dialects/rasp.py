@@ -926,11 +926,16 @@ class SelectorWidthOp(SOpOp):
         )
 
     def verify_semantics(self) -> None:
-        for v in self.values.data:
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise VerifyException(
-                    f"selector_width can only produce counts, got {format_value(v)}"
-                )
+        check_counts(self.values.data, "selector_width")
+
+
+def check_counts(values: Iterable[Value], what: str) -> None:
+    """A selector width's value set holds only counts (ints >= 0)."""
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise VerifyException(
+                f"{what} can only produce counts, got {format_value(v)}"
+            )
 
 
 # ---------------------------------------------------------------------------

@@ -56,6 +56,7 @@ from raspir.dialects.rasp import (
     TabulatedOp,
     ValueAttr,
     ValueSetAttr,
+    check_counts,
     check_subset,
 )
 from raspir.dialects.values import (
@@ -473,11 +474,7 @@ class CountOp(Margined, HeadOp):
     def verify_component(self) -> None:
         super().verify_component()
         self.verify_margin()
-        for v in self.values.data:
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise VerifyException(
-                    f"a count can only produce counts, got {format_value(v)}"
-                )
+        check_counts(self.values.data, "a count")
 
 
 # -- program -----------------------------------------------------------------
