@@ -71,7 +71,7 @@ ATTENTION = "attention"
 MLP = "mlp"
 
 
-def _float(value: float) -> ValueAttr:
+def constant(value: float) -> ValueAttr:
     """A constant of the construction, held as a RASP float so that it prints
     (and parses back) in the same syntax as every other number in the IR."""
     return ValueAttr(float(value))
@@ -96,7 +96,7 @@ class ComponentOp(SOpOp):
     @classmethod
     def parse_trailer(cls, parser: Parser) -> dict[str, Attribute]:
         parser.parse_keyword("noise")
-        props: dict[str, Attribute] = {"noise": _float(parser.parse_number())}
+        props: dict[str, Attribute] = {"noise": constant(parser.parse_number())}
         if parser.parse_optional_keyword("layer") is not None:
             props["layer"] = IntAttr(parser.parse_integer(allow_boolean=False))
         return props
@@ -125,11 +125,13 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _props(label: str, values: Iterable[Value], noise: float) -> dict[str, Attribute]:
+def component_props(
+    label: str, values: Iterable[Value], noise: float
+) -> dict[str, Attribute]:
     return {
         "label": StringAttr(label),
         "values": ValueSetAttr(values),
-        "noise": _float(noise),
+        "noise": constant(noise),
     }
 
 
@@ -142,7 +144,7 @@ class EmbeddingOp(ComponentOp):
     def __init__(self, label: str, encoding: str, values: Iterable[Value], **props):
         super().__init__(
             result_types=[SOpType(encoding)],
-            properties=_props(label, values, 0.0) | props,
+            properties=component_props(label, values, 0.0) | props,
         )
 
 
@@ -196,7 +198,7 @@ class Margined(IRDLOperation):
     def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
         props = super().parse_specific(parser)  # type: ignore[misc]
         parser.parse_keyword("margin")
-        return props | {"margin": _float(parser.parse_number())}
+        return props | {"margin": constant(parser.parse_number())}
 
     def verify_margin(self) -> None:
         margin = self.margin.data
@@ -223,7 +225,7 @@ class TableMLPOp(ComponentOp, TabulatedOp):
         super().__init__(
             operands=inputs,
             result_types=[SOpType(encoding)],
-            properties=_props(label, values, noise) | {"table": table} | props,
+            properties=component_props(label, values, noise) | {"table": table} | props,
         )
 
     def verify_semantics(self) -> None:
@@ -385,7 +387,7 @@ class LinearOp(LinearFactors, ComponentOp):
         super().__init__(
             operands=[fst, snd],
             result_types=[SOpType(NUMERICAL)],
-            properties=_props(label, values, noise)
+            properties=component_props(label, values, noise)
             | self.factor_props(fst_factor, snd_factor),
         )
 
@@ -423,7 +425,7 @@ class HeadOp(ComponentOp):
     def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
         props = SelectOp.parse_specific(parser)
         parser.parse_keyword("sharpness")
-        return props | {"sharpness": _float(parser.parse_number())}
+        return props | {"sharpness": constant(parser.parse_number())}
 
     def verify_component(self) -> None:
         c = self.sharpness.data

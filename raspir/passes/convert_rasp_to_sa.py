@@ -327,7 +327,7 @@ class _Lowering:
             op.table,
             op.values.data,
             noise,
-            margin=sa._float(margin),
+            margin=sa.constant(margin),
         )
         return new, noise
 
@@ -379,8 +379,8 @@ class _Lowering:
                 self.mapped[op.sop],
             ],
             result_types=[op.result.type],
-            properties=sa._props(op.label.data, op.values.data, noise)
-            | {"predicate": select.predicate, "sharpness": sa._float(sharpness)},
+            properties=sa.component_props(op.label.data, op.values.data, noise)
+            | {"predicate": select.predicate, "sharpness": sa.constant(sharpness)},
         )
         return new, noise
 
@@ -420,11 +420,11 @@ class _Lowering:
         new = sa.CountOp.create(
             operands=[keys, queries],
             result_types=[op.result.type],
-            properties=sa._props(op.label.data, op.values.data, noise)
+            properties=sa.component_props(op.label.data, op.values.data, noise)
             | {
                 "predicate": predicate,
-                "sharpness": sa._float(sharpness),
-                "margin": sa._float(margin),
+                "sharpness": sa.constant(sharpness),
+                "margin": sa.constant(margin),
             },
         )
         return new, noise
