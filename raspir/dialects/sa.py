@@ -307,7 +307,7 @@ def numeric_points(
 
     def same(a: Value, b: Value) -> bool:
         if numerical_output:
-            return _as_number(a) == _as_number(b)
+            return as_number(a) == as_number(b)
         return value_key(a) == value_key(b)
 
     by_number: dict[float, Value] = {}
@@ -337,7 +337,7 @@ class Step:
         return self.hi - self.lo
 
 
-def _as_number(value: Value) -> float:
+def as_number(value: Value) -> float:
     """A numerical output as the model writes it (nothing for None or error)."""
     return 0.0 if value is None or value is UNDEFINED else float(value)
 
@@ -349,7 +349,7 @@ def steps(points: list[tuple[float, Value]], numerical_output: bool) -> list[Ste
     out = []
     for (lo, before), (hi, after) in zip(points, points[1:], strict=False):
         if numerical_output:
-            changes = _as_number(before) != _as_number(after)
+            changes = as_number(before) != as_number(after)
         else:
             changes = value_key(before) != value_key(after)
         if changes:

@@ -284,9 +284,11 @@ class _Lowering:
         a, b = op.fst_factor.data, op.snd_factor.data
         if not (_is_numerical(op.fst) and _is_numerical(op.snd)):
             raise _fail(op, "mixes a numerical and a categorical input")
-        big = abs(a) * _magnitude(rasp.value_set_of(op.fst) or ()) + abs(
-            b
-        ) * _magnitude(rasp.value_set_of(op.snd) or ())
+        if not _is_numerical(op.result):
+            raise _fail(op, "a linear map of numbers must be numerical")
+        x_max = _magnitude(rasp.value_set_of(op.fst) or ())
+        y_max = _magnitude(rasp.value_set_of(op.snd) or ())
+        big = abs(a) * x_max + abs(b) * y_max
         noise = abs(a) * self.noise[op.fst] + abs(b) * self.noise[op.snd]
         noise += 4 * UNIT_ROUNDOFF * big
         new = sa.LinearOp(
@@ -298,8 +300,6 @@ class _Lowering:
             op.values.data,
             noise,
         )
-        if not _is_numerical(op.result):
-            raise _fail(op, "a linear map of numbers must be numerical")
         return new, noise
 
     def points(self, op: rasp.MapOp) -> list[tuple[float, Value]]:
@@ -508,17 +508,13 @@ def _step_rounding(
         flat = max(margin(step.lo), margin(step.hi))
         err = 2 * UNIT_ROUNDOFF * (sa.slope(step.gap, flat) * reach + 1)
         if numerical:
-            change = abs(_as_float(step.after) - _as_float(step.before))
+            change = abs(sa.as_number(step.after) - sa.as_number(step.before))
             errors["value"] = errors.get("value", 0.0) + change * err
         else:
             for v in (step.before, step.after):
                 if v is not None and v is not rasp.UNDEFINED:
                     errors[value_key(v)] = errors.get(value_key(v), 0.0) + err
     return max(errors.values(), default=0.0)
-
-
-def _as_float(value: Value) -> float:
-    return 0.0 if value is None or value is rasp.UNDEFINED else float(value)
 
 
 @dataclass(frozen=True)
