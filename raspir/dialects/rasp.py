@@ -1058,20 +1058,24 @@ class SelectNotOp(SelectorOp):
 # ---------------------------------------------------------------------------
 
 
-@irdl_op_definition
-class OutputOp(IRDLOperation):
-    """The s-op the program computes; terminates ``rasp.program``."""
-
-    name = "rasp.output"
+class OutputBase(IRDLOperation):
+    """The s-op a program computes; each level's program has its own terminator."""
 
     sop = operand_def(SOpType)
-
-    traits = lazy_traits_def(lambda: (IsTerminator(), HasParent(ProgramOp)))
 
     assembly_format = "$sop attr-dict `:` type($sop)"
 
     def __init__(self, sop: SSAValue):
         super().__init__(operands=[sop])
+
+
+@irdl_op_definition
+class OutputOp(OutputBase):
+    """Terminates ``rasp.program``."""
+
+    name = "rasp.output"
+
+    traits = lazy_traits_def(lambda: (IsTerminator(), HasParent(ProgramOp)))
 
 
 class ProgramBase(IRDLOperation):

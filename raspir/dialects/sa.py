@@ -47,6 +47,7 @@ from raspir.dialects.rasp import (
     UNDEFINED,
     ComparisonAttr,
     LinearFactors,
+    OutputBase,
     ProgramBase,
     RelationAttr,
     SelectOp,
@@ -483,19 +484,12 @@ class CountOp(Margined, HeadOp):
 
 
 @irdl_op_definition
-class OutputOp(IRDLOperation):
-    """The s-op the model outputs; terminates ``sa.program``."""
+class OutputOp(OutputBase):
+    """Terminates ``sa.program``: the s-op the model outputs."""
 
     name = "sa.output"
 
-    sop = operand_def(SOpType)
-
     traits = lazy_traits_def(lambda: (IsTerminator(), HasParent(ProgramOp)))
-
-    assembly_format = "$sop attr-dict `:` type($sop)"
-
-    def __init__(self, sop: SSAValue):
-        super().__init__(operands=[sop])
 
 
 @irdl_op_definition
