@@ -1,9 +1,11 @@
-"""End-to-end demo: a RASP program, its rasp IR, and the IR run on an example.
+"""End-to-end demo: a RASP program, its IR, and the transformer it compiles to.
 
 Run with ``make demo``. It builds Tracr's ``sort`` from ``raspir.lib``, imports
 it as IR of the ``rasp`` dialect, prints the IR, checks that it survives a
 print/parse round trip, and runs it with the rasp interpreter next to the
-reference evaluator.
+reference evaluator. Then it lowers the program to transformer weights
+(rasp -> sa -> craft), runs the float32 model on the example, and checks every
+level against the evaluator with ``raspir.verify``.
 """
 
 import io
@@ -14,8 +16,11 @@ from xdsl.dialects.builtin import Builtin
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 
-from raspir import lib, rasp, run_program, to_rasp_ir
+from raspir import lib, rasp, run_program, to_rasp_ir, verify
+from raspir.dialects import craft
 from raspir.dialects.rasp import Rasp
+from raspir.interpreters.craft import residual_directions, run_model
+from raspir.pipeline import stages
 
 VOCAB = {1, 2, 3, 4, 5}
 MAX_SEQ_LEN = 6
@@ -62,6 +67,22 @@ def main() -> None:
         f"\ninterpreter agrees with the evaluator on {agree}/{len(inputs)} random inputs"
     )
     if agree != len(inputs):
+        raise SystemExit(1)
+
+    *_, (_, lowered) = stages(module)
+    model = lowered.body.block.first_op
+    assert isinstance(model, craft.ModelOp)
+    heads = sum(len(layer.heads) for layer in model.layers)
+    hidden = sum(mlp.hidden.data for layer in model.layers for mlp in layer.mlps)
+    print(
+        f"\n== compiled: {len(model.layers)} layers, {heads} heads, "
+        f"{len(residual_directions(model))} residual directions, "
+        f"{hidden} MLP hidden units =="
+    )
+    print(f"transformer: {run_model(model, example).output}")
+    report = verify(program, VOCAB, MAX_SEQ_LEN, compiler_bos="BOS", compiler_pad="PAD")
+    print(report)
+    if not report.exact:
         raise SystemExit(1)
 
 
