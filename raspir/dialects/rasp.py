@@ -67,10 +67,10 @@ from raspir.dialects.values import (
     format_list,
     format_value,
     format_value_set,
+    is_canonical,
     parse_distinct_braced,
     parse_value,
     parse_value_set,
-    set_key,
     value_key,
 )
 
@@ -176,7 +176,7 @@ class ValueSetAttr(_TypeExactData, Data[tuple[Value, ...]]):
         printer.print_string(f"<{format_value_set(self.data)}>")
 
     def verify(self) -> None:
-        if set_key(canonical_set(self.data)) != set_key(self.data):
+        if not is_canonical(self.data):
             raise VerifyException(
                 "value set is not in canonical order or repeats a value"
             )
@@ -278,8 +278,7 @@ class TableAttr(_TypeExactData, Data[tuple[tuple[Value, Value], ...]]):
         )
 
     def verify(self) -> None:
-        keys = [k for k, _ in self.data]
-        if set_key(canonical_set(keys)) != set_key(keys):
+        if not is_canonical([k for k, _ in self.data]):
             raise VerifyException("table keys are not in canonical order or repeat")
 
 
@@ -719,20 +718,25 @@ class TabulatedOp(SOpOp):
     def verify_semantics(self) -> None:
         """The table covers exactly its inputs' value sets and stays in the result's."""
         input_sets = [value_set_of(v) for v in self.operands]
-        keys = [k for k, _ in self.table.data]
         if all(s is not None for s in input_sets):
-            if len(input_sets) == 1:
-                expected = canonical_set(input_sets[0])  # type: ignore[arg-type]
-            else:
-                expected = canonical_set(itertools.product(*input_sets))  # type: ignore[arg-type]
-            key_set = {value_key(k) for k in keys}
-            missing = [v for v in expected if value_key(v) not in key_set]
-            if missing:
-                raise VerifyException(
-                    f"table does not cover input {format_value(missing[0])} "
-                    "of its input value set"
-                )
-            check_subset(keys, expected, "table input", "the input value set")
+            domain = (
+                input_sets[0]
+                if len(input_sets) == 1
+                else itertools.product(*input_sets)  # type: ignore[arg-type]
+            )
+            expected = {value_key(v): v for v in domain}  # type: ignore[union-attr]
+            keys = {value_key(k): k for k, _ in self.table.data}
+            for key, v in expected.items():
+                if key not in keys:
+                    raise VerifyException(
+                        f"table does not cover input {format_value(v)} "
+                        "of its input value set"
+                    )
+            for key, k in keys.items():
+                if key not in expected:
+                    raise VerifyException(
+                        f"table input {format_value(k)} is not in the input value set"
+                    )
         check_subset(
             self.table.outputs(), self.values.data, "table output", "the value set"
         )

@@ -21,7 +21,7 @@ confuses ``True`` with ``1``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from xdsl.parser import AttrParser
@@ -59,9 +59,9 @@ def order_key(v: Value) -> tuple:
     if isinstance(v, bool | int | float):
         if isinstance(v, float) and math.isnan(v):
             return (2,)
-        # Among equal numbers a set keeps the first: ints, then floats, then bools.
+        # Equal numbers sort ints first, then floats, then bools; -0.0 before 0.0.
         rank = 2 if isinstance(v, bool) else 0 if isinstance(v, int) else 1
-        return (1, v, rank)
+        return (1, v, rank, math.copysign(1.0, v))
     if isinstance(v, str):
         return (3, v)
     return (4, tuple(order_key(x) for x in v))
@@ -78,6 +78,13 @@ def canonical_set(values: Iterable[Value]) -> tuple[Value, ...]:
     for v in values:
         distinct.setdefault(value_key(v), v)
     return tuple(sorted(distinct.values(), key=order_key))
+
+
+def is_canonical(values: Sequence[Value]) -> bool:
+    """Whether ``values`` is already a canonical set: strictly ascending order keys
+    (which also rules out repeats), checked in one pass without sorting."""
+    keys = [order_key(v) for v in values]
+    return all(a < b for a, b in zip(keys, keys[1:], strict=False))
 
 
 def format_value(v: Value) -> str:

@@ -15,6 +15,7 @@ has no result; a discretising MLP only knows the numbers in its table.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -87,12 +88,23 @@ def _copy(op: sa.AggregateOp, q: int, row: list[bool], values: list[Value]) -> V
     return next(iter(chosen.values()), None)
 
 
+_POINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Each discretise op's table by number, built once: it is read for every input."""
+
+
+def _points(op: sa.DiscretiseOp) -> dict[float, Value]:
+    points = _POINTS.get(op)
+    if points is None:
+        try:
+            points = _POINTS[op] = dict(op.points())
+        except ValueError as e:
+            raise EvaluationError(f"{_where(op)}: its numerical {e}") from e
+    return points
+
+
 def _discretise(op: sa.DiscretiseOp, xs: list[Value]) -> list[Value]:
     """Outputs by number: an input equals a table input as a float, not by type."""
-    try:
-        points = dict(op.points())
-    except ValueError as e:
-        raise EvaluationError(f"{_where(op)}: its numerical {e}") from e
+    points = _points(op)
     outputs = []
     for x in xs:
         out = None if x is None else points.get(float(x), _MISSING)
