@@ -140,11 +140,7 @@ class _Lowering:
                 steps = sa.steps(points, _is_numerical(op.result))
                 self.require(op.input, _step_margin(steps))
             case rasp.MapOp():
-                k = _largest_preimage(op.table)
-                scale = (
-                    _magnitude(op.table.outputs()) if _is_numerical(op.result) else 1.0
-                )
-                k = 1 if _is_clean(op.input) else k
+                k, scale = _lookup_shape(op)
                 share = INPUT_SHARE * own / (2 * k * max(scale, 1.0))
                 self.require(op.input, min(1 / (4 * k), share))
             case rasp.SequenceMapOp() | rasp.LinearSequenceMapOp() if not (
@@ -242,11 +238,10 @@ class _Lowering:
         raise _fail(op, "no transformer component computes this op")
 
     def lookup(self, op: rasp.MapOp) -> tuple[sa.ComponentOp, float]:
-        k = 1 if _is_clean(op.input) else _largest_preimage(op.table)
+        k, scale = _lookup_shape(op)
         delta = self.noise[op.input]
         if k * delta >= 0.5:
             raise _fail(op, f"input noise {delta:.3g} too large for a lookup of {k}")
-        scale = _magnitude(op.table.outputs()) if _is_numerical(op.result) else 1.0
         noise = 2 * k * delta * scale + UNIT_ROUNDOFF * scale * k
         new = sa.LookupOp(
             op.label.data,
@@ -460,6 +455,14 @@ def _is_clean(value: SSAValue) -> bool:
     if isinstance(owner, rasp.SequenceMapOp | rasp.LinearSequenceMapOp):
         return not (_is_numerical(owner.fst) or _is_numerical(owner.snd))
     return isinstance(owner, rasp.TokensOp | rasp.IndicesOp | rasp.FullOp)
+
+
+def _lookup_shape(op: rasp.MapOp) -> tuple[int, float]:
+    """How many noisy input entries can add up in one hidden unit of a lookup
+    (1 for a clean input), and the largest output it writes (1 if categorical)."""
+    k = 1 if _is_clean(op.input) else _largest_preimage(op.table)
+    scale = _magnitude(op.table.outputs()) if _is_numerical(op.result) else 1.0
+    return k, scale
 
 
 def _largest_preimage(table: rasp.TableAttr) -> int:

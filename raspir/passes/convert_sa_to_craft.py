@@ -41,6 +41,7 @@ def _fail(op: sa.ComponentOp | sa.ProgramOp, reason: str) -> PassFailedException
 class _Builder:
     program: sa.ProgramOp
     names: dict[SSAValue, str] = field(default_factory=dict)
+    spaces: dict[SSAValue, dict[tuple, craft.Direction]] = field(default_factory=dict)
     used: set[str] = field(default_factory=lambda: {"one"})
 
     @property
@@ -69,13 +70,21 @@ class _Builder:
         return self.names[value]
 
     def directions(self, value: SSAValue) -> dict[tuple, craft.Direction]:
-        """The directions of an s-op, keyed by its value's ``value_key``."""
-        owner = value.owner
-        assert isinstance(owner, sa.ComponentOp)
-        name = self.name(value)
-        if owner.encoding == rasp.NUMERICAL:
-            return {("number",): (name, ())}
-        return {value_key(v): (name, (v,)) for v in owner.values.data if v is not None}
+        """The directions of an s-op, keyed by its value's ``value_key`` (built
+        once per s-op: every reader and writer of it asks)."""
+        if value not in self.spaces:
+            owner = value.owner
+            assert isinstance(owner, sa.ComponentOp)
+            name = self.name(value)
+            if owner.encoding == rasp.NUMERICAL:
+                self.spaces[value] = {("number",): (name, ())}
+            else:
+                self.spaces[value] = {
+                    value_key(v): (name, (v,))
+                    for v in owner.values.data
+                    if v is not None
+                }
+        return self.spaces[value]
 
     def numerical(self, value: SSAValue) -> craft.Direction:
         return self.directions(value)[("number",)]
