@@ -2,7 +2,8 @@
 
 ``from raspir import rasp`` is a drop-in replacement for ``tracr.rasp.rasp`` and
 ``raspir.lib`` for ``tracr.compiler.lib``. ``raspir.to_rasp_ir`` imports a
-program as IR of the ``rasp`` dialect, the top level of the compiler.
+program as IR of the ``rasp`` dialect, the top level of the compiler, and
+``raspir.compile_rasp_to_model`` compiles it to a transformer (Tracr's API).
 """
 
 from importlib import import_module
@@ -17,6 +18,9 @@ _LAZY = {
     "run_program": ("raspir.interpreters.rasp", "run_program"),
     "RaspirError": ("raspir.errors", "RaspirError"),
     "verify": ("raspir.verification", "verify"),
+    "compile_rasp_to_model": ("raspir.backend.model", "compile_rasp_to_model"),
+    "CompiledModel": ("raspir.backend.model", "CompiledModel"),
+    "load": ("raspir.backend.model", "load"),
 }
 
 __all__ = ["lib", "rasp", *_LAZY]

@@ -1,4 +1,4 @@
-"""Named pipelines: the passes that take a rasp module down to a craft model."""
+"""Named pipelines: the passes that take a rasp module down to an la model."""
 
 from __future__ import annotations
 
@@ -7,30 +7,68 @@ from collections.abc import Iterator, Sequence
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
+from xdsl.utils.arg_spec import parse_pipeline
+from xdsl.utils.exceptions import ArgSpecParseError
 
-from raspir.errors import RaspirError
+from raspir.errors import InvalidArgumentError
 
-DEFAULT: tuple[str, ...] = (
+O0: tuple[str, ...] = (
     "convert-rasp-to-sa",
     "schedule-layers",
     "convert-sa-to-craft",
+    "convert-craft-to-la",
 )
-"""rasp → sa → scheduled sa → craft."""
+"""rasp → sa → scheduled sa → craft → la, no optimisation."""
+
+PIPELINES: dict[str, tuple[str, ...]] = {"-O0": O0}
+"""Pipelines by the name the API and ``raspir compile --pipeline`` accept."""
+
+DEFAULT = O0
+
+PassSpec = str | ModulePass
 
 
-def make_pass(name: str) -> ModulePass:
-    """The pass registered under ``name`` (default options)."""
+def make_pass(spec: str) -> ModulePass:
+    """The pass a spec names: ``name`` or ``name{option=value ...}``."""
+    return resolve(spec)[0]
+
+
+def resolve(pipeline: str | Sequence[PassSpec]) -> list[ModulePass]:
+    """Passes from a pipeline name (``-O0``), a comma-separated pipeline text
+    (``convert-rasp-to-sa,schedule-layers``, options in braces) or a list of
+    pass specs and pass objects."""
     from raspir.universe import RASPIR_UNIVERSE
 
-    factory = RASPIR_UNIVERSE.all_passes.get(name)
-    if factory is None:
-        known = ", ".join(sorted(RASPIR_UNIVERSE.all_passes))
-        raise RaspirError(f"unknown pass '{name}' (raspir passes: {known})")
-    return factory()()
+    if isinstance(pipeline, str):
+        if pipeline in PIPELINES:
+            return resolve(PIPELINES[pipeline])
+        try:
+            specs = list(parse_pipeline(pipeline))
+        except ArgSpecParseError as e:
+            raise InvalidArgumentError(
+                f"cannot parse pipeline '{pipeline}': {e}"
+            ) from None
+        passes = []
+        for spec in specs:
+            factory = RASPIR_UNIVERSE.all_passes.get(spec.name)
+            if factory is None:
+                known = ", ".join([*PIPELINES, *sorted(RASPIR_UNIVERSE.all_passes)])
+                raise InvalidArgumentError(
+                    f"unknown pass or pipeline '{spec.name}' (known: {known})"
+                )
+            try:
+                passes.append(factory().from_pass_spec(spec))
+            except Exception as e:  # noqa: BLE001 - xDSL reports bad options variously
+                raise InvalidArgumentError(f"pass '{spec.name}': {e}") from None
+        return passes
+    out: list[ModulePass] = []
+    for item in pipeline:
+        out += [item] if isinstance(item, ModulePass) else resolve(item)
+    return out
 
 
 def stages(
-    module: ModuleOp, passes: Sequence[str] = DEFAULT
+    module: ModuleOp, passes: str | Sequence[PassSpec] = DEFAULT
 ) -> Iterator[tuple[str, ModuleOp]]:
     """Apply ``passes`` in turn, yielding ``(pass name, module after it)``.
 
@@ -38,7 +76,7 @@ def stages(
     """
     current = module.clone()
     ctx = Context()
-    for name in passes:
-        make_pass(name).apply(ctx, current)
+    for each in resolve(passes):
+        each.apply(ctx, current)
         current.verify()
-        yield name, current.clone()
+        yield each.name, current.clone()

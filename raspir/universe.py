@@ -4,9 +4,13 @@ The ``xdsl.universe`` entry point in ``pyproject.toml`` names ``RASPIR_UNIVERSE`
 so both the stock ``xdsl-opt`` and ``raspir-opt`` see everything listed here.
 """
 
+from xdsl.context import Context
+from xdsl.dialects.builtin import Builtin, ModuleOp
 from xdsl.ir import Dialect
+from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 from xdsl.universe import Universe
+from xdsl.utils.target import Target
 
 
 def _rasp() -> Dialect:
@@ -45,12 +49,45 @@ def _convert_sa_to_craft() -> type[ModulePass]:
     return ConvertSaToCraftPass
 
 
+def _la() -> Dialect:
+    from raspir.dialects.la import LA
+
+    return LA
+
+
+def _convert_craft_to_la() -> type[ModulePass]:
+    from raspir.passes.convert_craft_to_la import ConvertCraftToLaPass
+
+    return ConvertCraftToLaPass
+
+
+def _jax() -> type[Target]:
+    from raspir.backend.jax_emit import JaxTarget
+
+    return JaxTarget
+
+
 RASPIR_UNIVERSE = Universe(
-    all_dialects={"rasp": _rasp, "sa": _sa, "craft": _craft},
+    all_dialects={"rasp": _rasp, "sa": _sa, "craft": _craft, "la": _la},
     all_passes={
         "convert-rasp-to-sa": _convert_rasp_to_sa,
         "convert-sa-to-craft": _convert_sa_to_craft,
+        "convert-craft-to-la": _convert_craft_to_la,
         "schedule-layers": _schedule_layers,
     },
-    all_targets={},
+    all_targets={"jax": _jax},
 )
+
+
+def context() -> Context:
+    """A context that knows the builtin dialect and every raspir dialect."""
+    ctx = Context()
+    ctx.load_dialect(Builtin)
+    for name, factory in RASPIR_UNIVERSE.all_dialects.items():
+        ctx.register_dialect(name, factory)
+    return ctx
+
+
+def parse_module(text: str, name: str = "<text>") -> ModuleOp:
+    """Parse IR text of any raspir level."""
+    return Parser(context(), text, name).parse_module()

@@ -8,7 +8,7 @@ rejects (a function raising, a categorical mean) are not accepted inputs and
 are skipped.
 
 Categorical outputs must match exactly (type-exact). A numerical output of the
-craft model, computed in float32, must be within ``numerical_tolerance`` times
+craft and la models, computed in float32, must be within ``numerical_tolerance`` times
 ``max(1, largest magnitude in the output's value set)`` of the evaluator — the
 budget ``convert-rasp-to-sa`` certifies; every other level is exact.
 """
@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from xdsl.dialects.builtin import ModuleOp
 
 from raspir import rasp
-from raspir.dialects import craft
+from raspir.dialects import craft, la
 from raspir.dialects import rasp as rasp_ir
 from raspir.dialects import sa as sa_ir
 from raspir.dialects.values import Value, format_value, value_key
 from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD, to_rasp_ir
-from raspir.pipeline import DEFAULT, stages
+from raspir.pipeline import DEFAULT, PassSpec, stages
 
 NUMERICAL_TOLERANCE = 1e-4
 
@@ -85,6 +85,7 @@ def _show(values: Iterable[Value]) -> str:
 
 def _runner(module: ModuleOp) -> Callable[[Sequence[Value]], list[Value]]:
     """The interpreter of the level this module is at."""
+    from raspir.interpreters import la as la_interp
     from raspir.interpreters import rasp as rasp_interp
     from raspir.interpreters import sa as sa_interp
     from raspir.interpreters.craft import CraftMachine
@@ -97,6 +98,8 @@ def _runner(module: ModuleOp) -> Callable[[Sequence[Value]], list[Value]]:
     if isinstance(top, craft.ModelOp):
         machine = CraftMachine(top)
         return lambda xs: machine.run(xs).output
+    if isinstance(top, la.ModelOp):
+        return lambda xs: la_interp.run_model(top, xs).output
     raise TypeError(f"no interpreter for {top.name}")
 
 
@@ -137,7 +140,7 @@ def verify(
     compiler_bos: Value = COMPILER_BOS,
     compiler_pad: Value = COMPILER_PAD,
     inputs: Iterable[Sequence[Value]] | None = None,
-    passes: Sequence[str] = DEFAULT,
+    passes: str | Sequence[PassSpec] = DEFAULT,
     numerical_tolerance: float = NUMERICAL_TOLERANCE,
 ) -> Report:
     """Check ``program`` at every level of the pipeline against the evaluator."""
@@ -164,9 +167,16 @@ def verify(
     levels = [("import", module), *stages(module, passes)]
     runners = [(name, _runner(level)) for name, level in levels]
     report = Report([name for name, _ in levels[1:]], len(cases), 0)
+    floating = {
+        name
+        for name, level in levels
+        if isinstance(level.body.block.first_op, craft.ModelOp | la.ModelOp)
+    }
     final = levels[-1][1].body.block.first_op
     if isinstance(final, craft.ModelOp):
         report.layers = len(final.layers)
+    elif isinstance(final, la.ModelOp):
+        report.layers = final.num_layers
     for xs in cases:
         try:
             expected = list(rasp.evaluate(program, xs, causal=causal))
@@ -174,7 +184,7 @@ def verify(
             report.skipped += 1
             continue
         for name, run in runners:
-            tolerance = allowed if name == levels[-1][0] else 0.0
+            tolerance = allowed if name in floating else 0.0
             try:
                 actual: list[Value] | str = run(xs)
             except Exception as e:  # noqa: BLE001 - reported as the divergence

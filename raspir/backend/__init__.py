@@ -1,0 +1,1 @@
+"""Back end: JAX emission, the compiled model, save/load."""

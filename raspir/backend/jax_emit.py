@@ -1,0 +1,291 @@
+"""JAX emission: an ``la.model`` as a standalone Python module and its weights.
+
+The module imports only numpy and jax (and the standard library). It holds the
+model's constants (token order, BOS/PAD ids, output values, residual labels)
+and one ``forward(params, token_ids, trace=False)`` with the layers unrolled,
+each commented with the s-ops it computes. The weights go to an ``.npz`` keyed
+by the la weight symbols (Tracr's parameter names). The in-process model
+(``raspir.backend.model``) executes this same source, so what a user ships is
+what raspir tested.
+
+Every matmul asks for full float32 precision: on accelerators JAX's default may
+use reduced-precision matmuls, which the exactness bounds do not allow for.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.utils.target import Target
+
+from raspir.dialects import la
+from raspir.dialects.values import Value, format_value, value_key
+from raspir.errors import RaspirError
+
+_RUNTIME = '''
+_HIGHEST = jax.lax.Precision.HIGHEST
+
+
+def _matmul(x, w):
+    return jnp.matmul(x, w, precision=_HIGHEST)
+
+
+def _attention(x, keep, query, key, value, output, heads, key_size, value_size):
+    """Softmax attention over the kept keys; returns (update, logits)."""
+    b, t, _ = x.shape
+    q = _matmul(x, query).reshape(b, t, heads, key_size)
+    k = _matmul(x, key).reshape(b, t, heads, key_size)
+    v = _matmul(x, value).reshape(b, t, heads, value_size)
+    logits = jnp.einsum("bqhk,bshk->bhqs", q, k, precision=_HIGHEST)
+    weights = jax.nn.softmax(jnp.where(keep, logits, -jnp.inf), axis=-1)
+    mixed = jnp.einsum("bhqs,bshv->bqhv", weights, v, precision=_HIGHEST)
+    return _matmul(mixed.reshape(b, t, heads * value_size), output), logits
+
+
+def _mlp(x, fst, snd):
+    return _matmul(jax.nn.relu(_matmul(x, fst)), snd)
+
+
+def _no_attention(x):
+    b, t, _ = x.shape
+    return jnp.zeros_like(x), jnp.zeros((b, 0, t, t), x.dtype)
+
+
+def encode(tokens):
+    """Token ids of one input that starts with BOS (PAD may only end it)."""
+    tokens = list(tokens)
+    if not tokens or not _same(tokens[0], BOS):
+        raise ValueError(f"input must start with the BOS token {BOS!r}")
+    if len(tokens) > MAX_SEQ_LEN + 1:
+        raise ValueError(
+            f"input has {len(tokens) - 1} tokens after BOS, "
+            f"more than max_seq_len {MAX_SEQ_LEN}"
+        )
+    ids = [BOS_ID]
+    for position, token in enumerate(tokens[1:]):
+        index = next((i for i, t in enumerate(TOKENS) if _same(t, token)), None)
+        if index is None or index == BOS_ID:
+            raise ValueError(f"token {token!r} at position {position} is not in the vocab")
+        if index != PAD_ID and ids[-1] == PAD_ID:
+            raise ValueError(
+                f"token {token!r} at position {position} follows PAD; "
+                "PAD may only end an input"
+            )
+        ids.append(index)
+    return ids
+
+
+def _same(a, b):
+    """Type-exact equality of vocabulary values (1, 1.0 and True differ)."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True  # every NaN is one value
+    return type(a) is type(b) and a == b and (
+        not isinstance(a, float) or str(a) == str(b)
+    )
+
+
+def decode(result, token_ids):
+    """Decoded outputs, one list per input: BOS first, PAD positions as PAD."""
+    result, token_ids = np.asarray(result), np.asarray(token_ids)
+    decoded = []
+    for scores, ids in zip(result, token_ids):
+        row = [BOS]
+        for position in range(1, len(ids)):
+            if ids[position] == PAD_ID:
+                row.append(PAD)
+            elif OUTPUT_ENCODING == "numerical":
+                row.append(float(scores[position]))
+            elif not OUTPUT_VALUES:
+                row.append(None)
+            else:
+                best = int(np.argmax(scores[position]))
+                row.append(OUTPUT_VALUES[best] if scores[position, best] > 0.5 else None)
+        decoded.append(row)
+    return decoded
+
+
+def load_params(path=None):
+    """The weights, from ``path`` or the file written beside this module."""
+    if path is None:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), WEIGHTS_FILE)
+    with np.load(path) as table:
+        return {name: jnp.asarray(table[name]) for name in table.files}
+'''
+
+
+def literal(v: Value) -> str:
+    """A Python literal that evaluates to exactly ``v``."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return f'float("{v}")'
+    if isinstance(v, tuple):
+        return "(" + "".join(literal(x) + ", " for x in v).rstrip(" ") + ")"
+    return repr(v)
+
+
+def _list(values) -> str:
+    return "[" + ", ".join(literal(v) for v in values) + "]"
+
+
+def emit_source(model: la.ModelOp, weights_file: str = "model.npz") -> str:
+    """The Python module of ``model``; its weights are read from ``weights_file``
+    (a name beside the module) by ``load_params()``."""
+    embed, unembed = model.embed, model.output
+    assert isinstance(unembed, la.UnembedOp)
+    tokens = list(embed.tokens.data)
+    keys = [value_key(t) for t in tokens]
+    labels = [la.residual_label(d) for d in model.residual]
+    lines = [
+        f'"""A transformer compiled by raspir: {model.num_layers} layers, residual '
+        f"width {len(labels)}.",
+        "",
+        "    params = load_params()                    # the .npz beside this file",
+        '    ids = [encode(["BOS-token", ...])]        # a batch of token-id lists',
+        "    decode(forward(params, ids), ids)         # [[BOS, y1, y2, ...]]",
+        "",
+        "forward(params, ids, trace=True) also returns the residual stream after",
+        "every sub-layer, each sub-layer's output and the attention logits.",
+        '"""',
+        "",
+        "import os",
+        "",
+        "import jax",
+        "import jax.numpy as jnp",
+        "import numpy as np",
+        "",
+        f"TOKENS = {_list(tokens)}",
+        "# token id i is TOKENS[i]",
+        f"BOS = {literal(model.bos.data)}",
+        f"PAD = {literal(model.pad.data)}",
+        f"BOS_ID = {keys.index(value_key(model.bos.data))}",
+        f"PAD_ID = {keys.index(value_key(model.pad.data))}",
+        f"MAX_SEQ_LEN = {model.max_seq_len.data}",
+        f"CAUSAL = {model.is_causal}",
+        f'OUTPUT_ENCODING = "{unembed.encoding.data}"',
+        f"OUTPUT_VALUES = {_list(unembed.values.data)}",
+        f"RESIDUAL_LABELS = {labels!r}",
+        f"NUM_LAYERS = {model.num_layers}",
+        f"WEIGHTS_FILE = {weights_file!r}",
+        _RUNTIME.rstrip(),
+        "",
+        "",
+        "def forward(params, token_ids, trace=False):",
+        '    """Output scores (batch, positions, values); numerical: (batch, positions)."""',
+        "    token_ids = jnp.asarray(token_ids)",
+        "    t = token_ids.shape[-1]",
+        f'    x = params["{embed.token_table.root_reference.data}"][token_ids]',
+        f'    x = x + params["{embed.position_table.root_reference.data}"][:t]',
+        "    embeddings = x",
+        "    keep = (token_ids != PAD_ID)[:, None, None, :]",
+    ]
+    if model.is_causal:
+        lines.append("    keep = keep & jnp.tril(jnp.ones((t, t), bool))")
+    lines.append("    residuals, layer_outputs, attn_logits = [], [], []")
+    for op in model.sublayers:
+        refs = op.weight_refs()
+        args = ", ".join(
+            f'params["{refs[role]}"]' for role in op.WEIGHTS if role in refs
+        )
+        if isinstance(op, la.AttentionOp):
+            if refs:
+                lines += [
+                    f"    # layer {op.layer.data} attention: heads "
+                    f"{', '.join(format_value(h) for h in op.head_labels)}",
+                    f"    out, logits = _attention(x, keep, {args}, "
+                    f"{len(op.head_labels)}, {op.key_size.data}, {op.value_size.data})",
+                ]
+            else:
+                lines += [
+                    f"    # layer {op.layer.data} attention: empty",
+                    "    out, logits = _no_attention(x)",
+                ]
+            lines.append("    attn_logits.append(logits)")
+        else:
+            if refs:
+                blocks = ", ".join(f"{format_value(lab)} ({w})" for lab, w in op.blocks)
+                lines += [
+                    f"    # layer {op.layer.data} mlp: {blocks}",
+                    f"    out = _mlp(x, {args})",
+                ]
+            else:
+                lines += [
+                    f"    # layer {op.layer.data} mlp: empty",
+                    "    out = jnp.zeros_like(x)",
+                ]
+        lines += [
+            "    x = x + out",
+            "    residuals.append(x)",
+            "    layer_outputs.append(out)",
+        ]
+    read = "[..., 0]" if unembed.is_numerical else ""
+    lines += [
+        f'    result = _matmul(x, params["{unembed.table.root_reference.data}"]){read}',
+        "    if not trace:",
+        "        return result",
+        "    return result, {",
+        '        "input_embeddings": embeddings,',
+        '        "residuals": residuals,',
+        '        "layer_outputs": layer_outputs,',
+        '        "attn_logits": attn_logits,',
+        '        "transformer_output": x,',
+        "    }",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_npz(target: str | Path | IO[bytes], table: Mapping[str, np.ndarray]) -> None:
+    """An ``.npz`` whose bytes depend only on the arrays (no timestamps), so the
+    same model always gives the same file."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in table.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(
+                buffer, np.ascontiguousarray(array, dtype="<f4"), allow_pickle=False
+            )
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, buffer.getvalue())
+
+
+def read_npz(path: str | Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as table:
+        return {name: table[name] for name in table.files}
+
+
+@dataclass(frozen=True)
+class JaxTarget(Target):
+    """``-t jax``: print the model's Python module; write its weights to ``weights``
+    (``raspir-opt -o model.py`` sets it to ``model.npz`` beside the module)."""
+
+    name = "jax"
+
+    weights: str = ""
+
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        try:
+            model = la.model_of(module)
+        except ValueError as e:
+            raise RaspirError(f"-t jax: {e}") from None
+        name = Path(self.weights).name if self.weights else "model.npz"
+        if self.weights:
+            try:
+                table = la.weight_table(model)
+            except ValueError as e:
+                raise RaspirError(
+                    f"-t jax: {e}; parse la IR with --weights FILE.npz to bind "
+                    "external weights"
+                ) from None
+            write_npz(self.weights, table)
+        output.write(emit_source(model, name))

@@ -1,0 +1,514 @@
+"""The compiled model: Tracr's model API over the emitted JAX module.
+
+``compile_rasp_to_model`` runs the pipeline down to an ``la.model``, emits its
+Python module (``jax_emit``) and executes that very source in-process under
+``jax.jit``. ``CompiledModel`` gives what a Tracr user reads (``apply`` and its
+``decoded``, ``residual_labels``, ``model_config``, ``params``, the encoders)
+plus batches, sizes, the IR it came from and ``save``/``load``.
+
+Inputs are padded with PAD to the model's full length before they run: PAD keys
+are masked, so this changes nothing at the real positions and every call of a
+model shares one compiled XLA program per batch size.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from raspir.backend.jax_emit import emit_source, read_npz, write_npz
+from raspir.dialects import la
+from raspir.dialects.values import Value
+from raspir.errors import InvalidArgumentError, RaspirError
+
+FILES = {
+    "module": "model.py",
+    "weights": "model.npz",
+    "info": "model.json",
+    "rasp": "rasp.mlir",
+    "la": "la.mlir",
+}
+"""What ``save`` writes (the IR files when the model knows its IR)."""
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Tracr's ``TransformerConfig`` fields: the largest layer's sizes."""
+
+    num_heads: int
+    num_layers: int
+    key_size: int
+    mlp_hidden_size: int
+    dropout_rate: float = 0.0
+    activation_function: str = "relu"
+    layer_norm: bool = False
+    causal: bool = False
+
+
+class CategoricalEncoder:
+    """Values ↔ ids in a fixed order (Tracr's ``CategoricalEncoder``)."""
+
+    def __init__(
+        self,
+        values: Sequence[Value],
+        *,
+        bos_token: Value = None,
+        pad_token: Value = None,
+        max_seq_len: int | None = None,
+        encode: Callable[[Sequence[Value]], list[int]] | None = None,
+    ):
+        self.values = list(values)
+        self.bos_token, self.pad_token, self.max_seq_len = (
+            bos_token,
+            pad_token,
+            max_seq_len,
+        )
+        self._encode = encode
+
+    @property
+    def encoding_map(self) -> dict[Value, int]:
+        return {v: i for i, v in enumerate(self.values)}
+
+    @property
+    def decoding_map(self) -> dict[int, Value]:
+        return dict(enumerate(self.values))
+
+    def encode(self, tokens: Sequence[Value]) -> list[int]:
+        if self._encode is not None:
+            return self._encode(tokens)
+        lookup = self.encoding_map
+        return [lookup[t] for t in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[Value]:
+        return [self.values[int(i)] for i in ids]
+
+
+class NumericalEncoder:
+    """A numerical output needs no encoding (Tracr's ``NumericalEncoder``)."""
+
+    def encode(self, values: Sequence[float]) -> list[float]:
+        return list(values)
+
+    def decode(self, values: Iterable[float]) -> list[float]:
+        return [float(v) for v in values]
+
+
+@dataclass
+class ModelOutput:
+    """One ``apply``: Tracr's ``AssembledTransformerModelOutput`` fields (batch 1)."""
+
+    decoded: list[Value]
+    unembedded: np.ndarray
+    layer_outputs: list[np.ndarray]
+    residuals: list[np.ndarray]
+    attn_logits: list[np.ndarray]
+    transformer_output: np.ndarray
+    input_embeddings: np.ndarray
+
+
+@dataclass
+class Sizes:
+    """How big the model is, counted as Tracr counts (embeddings and zero biases
+    included, the unembedding not)."""
+
+    layers: int
+    heads: int
+    max_heads: int
+    key_size: int
+    residual_width: int
+    mlp_hidden: int
+    max_mlp_hidden: int
+    params: int
+    nonzeros: int
+
+
+def _sizes(model: la.ModelOp, params: dict[str, dict[str, np.ndarray]]) -> Sizes:
+    attention = [op for op in model.sublayers if isinstance(op, la.AttentionOp)]
+    mlps = [op for op in model.sublayers if isinstance(op, la.MLPOp)]
+    heads = [sum(1 for h in op.head_labels if h) for op in attention]
+    hidden = [sum(w for label, w in op.blocks if label) for op in mlps]
+    arrays = [a for group in params.values() for a in group.values()]
+    return Sizes(
+        layers=model.num_layers,
+        heads=sum(heads),
+        max_heads=max(heads, default=0),
+        key_size=max((op.key_size.data for op in attention), default=0),
+        residual_width=len(model.residual),
+        mlp_hidden=sum(hidden),
+        max_mlp_hidden=max(hidden, default=0),
+        params=sum(a.size for a in arrays),
+        nonzeros=sum(int(np.count_nonzero(a)) for a in arrays),
+    )
+
+
+def tracr_params(model: la.ModelOp) -> dict[str, dict[str, np.ndarray]]:
+    """Weights under Tracr's Haiku names, with Tracr's (all-zero) biases; an
+    empty sub-layer has zero-width weights, so every layer has every name."""
+    width = len(model.residual)
+    weights = la.weight_table(model)
+    params: dict[str, dict[str, np.ndarray]] = {
+        "token_embed": {
+            "embeddings": weights[model.embed.token_table.root_reference.data]
+        },
+        "pos_embed": {
+            "embeddings": weights[model.embed.position_table.root_reference.data]
+        },
+    }
+    for op in model.sublayers:
+        refs = op.weight_refs()
+        base = f"transformer/layer_{op.layer.data}"
+        if isinstance(op, la.AttentionOp):
+            heads = len(op.head_labels)
+            qk, ov = heads * op.key_size.data, heads * op.value_size.data
+            parts = [
+                ("attn/query", "query", (width, qk)),
+                ("attn/key", "key", (width, qk)),
+                ("attn/value", "value", (width, ov)),
+                ("attn/linear", "output", (ov, width)),
+            ]
+        else:
+            parts = [
+                ("mlp/linear_1", "fst", (width, op.hidden)),
+                ("mlp/linear_2", "snd", (op.hidden, width)),
+            ]
+        for name, role, shape in parts:
+            w = weights[refs[role]] if role in refs else np.zeros(shape, np.float32)
+            params[f"{base}/{name}"] = {"w": w, "b": np.zeros(w.shape[1], np.float32)}
+    return params
+
+
+def _info(model: la.ModelOp, sizes: Sizes, pipeline: Sequence[str]) -> dict[str, Any]:
+    from raspir import __version__
+
+    unembed = model.output
+    assert isinstance(unembed, la.UnembedOp)
+
+    def plain(v: Value) -> Any:
+        return [plain(x) for x in v] if isinstance(v, tuple) else v
+
+    return {
+        "format": "raspir-model 1",
+        "raspir": __version__,
+        "vocab": [plain(v) for v in model.vocab.data],
+        "bos": plain(model.bos.data),
+        "pad": plain(model.pad.data),
+        "max_seq_len": model.max_seq_len.data,
+        "causal": model.is_causal,
+        "output": {
+            "encoding": unembed.encoding.data,
+            "values": [plain(v) for v in unembed.values.data],
+        },
+        "residual_labels": [la.residual_label(d) for d in model.residual],
+        "sizes": sizes.__dict__,
+        "pipeline": list(pipeline),
+    }
+
+
+def _next_power_of_two(n: int) -> int:
+    return 1 << max(0, n - 1).bit_length()
+
+
+@dataclass
+class CompiledModel:
+    """A compiled RASP program: the JAX module, its weights and its description."""
+
+    source: str
+    """The emitted Python module (what ``save`` writes as ``model.py``)."""
+    weights: dict[str, np.ndarray]
+    """Weights by la symbol (what ``save`` writes as ``model.npz``)."""
+    info: dict[str, Any]
+    """Settings, labels and sizes (what ``save`` writes as ``model.json``)."""
+    ir: dict[str, str] = field(default_factory=dict)
+    """IR text by level (``rasp``, ``la``) when known."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per compile stage (not saved: it differs from run to run)."""
+    params: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        import jax
+        import jax.numpy as jnp
+
+        namespace: dict[str, Any] = {"__name__": "raspir_compiled_model"}
+        exec(compile(self.source, "<raspir compiled model>", "exec"), namespace)
+        self.module = namespace
+        self._forward = jax.jit(namespace["forward"], static_argnames=("trace",))
+        self._device_params = {k: jnp.asarray(v) for k, v in self.weights.items()}
+        sizes = self.info["sizes"]
+        self.sizes = Sizes(**sizes)
+        self.residual_labels: list[str] = list(self.info["residual_labels"])
+        self.input_encoder = CategoricalEncoder(
+            namespace["TOKENS"],
+            bos_token=namespace["BOS"],
+            pad_token=namespace["PAD"],
+            max_seq_len=namespace["MAX_SEQ_LEN"] + 1,
+            encode=namespace["encode"],
+        )
+        self.output_encoder: CategoricalEncoder | NumericalEncoder = (
+            NumericalEncoder()
+            if namespace["OUTPUT_ENCODING"] == "numerical"
+            else CategoricalEncoder(namespace["OUTPUT_VALUES"])
+        )
+
+    @classmethod
+    def from_la(
+        cls,
+        model: la.ModelOp,
+        *,
+        ir: dict[str, str] | None = None,
+        pipeline: Sequence[str] = (),
+    ) -> CompiledModel:
+        params = tracr_params(model)
+        return cls(
+            source=emit_source(model, FILES["weights"]),
+            weights=la.weight_table(model),
+            info=_info(model, _sizes(model, params), pipeline),
+            ir=dict(ir or {}),
+            params=params,
+        )
+
+    # -- Tracr's API ---------------------------------------------------------
+
+    @property
+    def model_config(self) -> ModelConfig:
+        s = self.sizes
+        return ModelConfig(
+            num_heads=s.max_heads,
+            num_layers=s.layers,
+            key_size=s.key_size,
+            mlp_hidden_size=s.max_mlp_hidden,
+            causal=self.info["causal"],
+        )
+
+    @property
+    def max_seq_len(self) -> int:
+        return self.module["MAX_SEQ_LEN"]
+
+    def _padded(self, ids: list[int]) -> list[int]:
+        return ids + [self.module["PAD_ID"]] * (self.max_seq_len + 1 - len(ids))
+
+    def apply(self, tokens: Sequence[Value]) -> ModelOutput:
+        """Run one input ``[BOS, x1, ...]``; ``.decoded`` is ``[BOS, y1, ...]``."""
+        ids = self.module["encode"](tokens)
+        n = len(ids)
+        padded = [self._padded(ids)]
+        result, trace = self._forward(self._device_params, np.array(padded), trace=True)
+        decoded = self.module["decode"](result, padded)[0][:n]
+
+        def cut(a) -> np.ndarray:
+            return np.asarray(a)[:, :n]
+
+        return ModelOutput(
+            decoded=decoded,
+            unembedded=cut(result),
+            layer_outputs=[cut(a) for a in trace["layer_outputs"]],
+            residuals=[cut(a) for a in trace["residuals"]],
+            attn_logits=[np.asarray(a)[:, :, :n, :n] for a in trace["attn_logits"]],
+            transformer_output=cut(trace["transformer_output"]),
+            input_embeddings=cut(trace["input_embeddings"]),
+        )
+
+    def apply_batch(self, inputs: Iterable[Sequence[Value]]) -> list[list[Value]]:
+        """Decoded outputs of many inputs (each ``[BOS, x1, ...]``), in one run."""
+        encoded = []
+        for index, tokens in enumerate(inputs):
+            try:
+                encoded.append(self.module["encode"](tokens))
+            except ValueError as e:
+                raise ValueError(f"input {index}: {e}") from None
+        if not encoded:
+            return []
+        rows = [self._padded(ids) for ids in encoded]
+        filler = self._padded([self.module["BOS_ID"]])
+        rows += [filler] * (_next_power_of_two(len(rows)) - len(rows))
+        batch = np.array(rows)
+        result = self._forward(self._device_params, batch, trace=False)
+        decoded = self.module["decode"](result, batch)
+        return [decoded[i][: len(ids)] for i, ids in enumerate(encoded)]
+
+    # -- files ---------------------------------------------------------------
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the model's files (``FILES``) into ``directory``; the bytes depend
+        only on the model, so the same compile gives the same files."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / FILES["module"]).write_text(self.source)
+        write_npz(out / FILES["weights"], self.weights)
+        (out / FILES["info"]).write_text(json.dumps(self.info, indent=2) + "\n")
+        for level, text in self.ir.items():
+            (out / FILES[level]).write_text(text)
+        return out
+
+    def summary(self, name: str = "model") -> str:
+        """A few lines: the sizes and, after a compile, the time per stage."""
+        s = self.sizes
+        share = 100.0 * s.nonzeros / s.params if s.params else 0.0
+        lines = [
+            f"{name}: {s.layers} layers, {s.heads} heads (at most {s.max_heads} per "
+            f"layer, key size {s.key_size}), residual width {s.residual_width}, "
+            f"MLP hidden {s.mlp_hidden} (widest layer {s.max_mlp_hidden})",
+            f"  parameters {s.params:,} ({s.nonzeros:,} non-zero, {share:.1f} %)",
+        ]
+        if self.timings:
+            stages = ", ".join(f"{k} {v:.3f} s" for k, v in self.timings.items())
+            lines.append(f"  time: {stages} (total {sum(self.timings.values()):.2f} s)")
+        return "\n".join(lines)
+
+
+def load(directory: str | Path) -> CompiledModel:
+    """A model written by ``CompiledModel.save`` (or ``raspir compile -o``).
+
+    ``model.py`` is executed: load only directories you trust, as with pickles.
+    """
+    path = Path(directory)
+    missing = [
+        FILES[k]
+        for k in ("module", "weights", "info")
+        if not (path / FILES[k]).is_file()
+    ]
+    if missing:
+        raise InvalidArgumentError(
+            f"'{path}' is not a saved raspir model: missing {', '.join(missing)}"
+        )
+    info = json.loads((path / FILES["info"]).read_text())
+    if info.get("format") != "raspir-model 1":
+        raise InvalidArgumentError(
+            f"'{path / FILES['info']}' is not a raspir model description"
+        )
+    ir = {
+        level: (path / FILES[level]).read_text()
+        for level in ("rasp", "la")
+        if (path / FILES[level]).is_file()
+    }
+    return CompiledModel(
+        source=(path / FILES["module"]).read_text(),
+        weights=read_npz(path / FILES["weights"]),
+        info=info,
+        ir=ir,
+        params=_params_from_file(path),
+    )
+
+
+def _params_from_file(path: Path) -> dict[str, dict[str, np.ndarray]]:
+    """Tracr's nested params rebuilt from the la IR saved beside the weights."""
+    from raspir.universe import parse_module
+
+    la_file = path / FILES["la"]
+    if not la_file.is_file():
+        return {}
+    module = parse_module(la_file.read_text(), str(la_file))
+    la.bind_weights(module, read_npz(path / FILES["weights"]))
+    return tracr_params(la.model_of(module))
+
+
+def _print_module(module, stream: IO[str]) -> None:
+    from xdsl.context import Context
+    from xdsl.targets.mlir import MLIRTarget
+
+    MLIRTarget().emit(Context(), module, stream)
+
+
+def _text(module) -> str:
+    from io import StringIO
+
+    buffer = StringIO()
+    _print_module(module, buffer)
+    return buffer.getvalue()
+
+
+def compile_rasp_to_model(
+    program,
+    vocab: Iterable[Value],
+    max_seq_len: int,
+    causal: bool = False,
+    compiler_bos: Value = None,
+    compiler_pad: Value = None,
+    mlp_exactness: Any = None,
+    *,
+    pipeline: str | Sequence[Any] = "-O0",
+    dump_ir: str | Path | None = None,
+    print_ir: bool | IO[str] = False,
+    on_stage: Callable[[str, float], None] | None = None,
+) -> CompiledModel:
+    """Compile a RASP program to a transformer (Tracr's ``compile_rasp_to_model``).
+
+    ``mlp_exactness`` is accepted for compatibility and ignored: raspir derives
+    every constant from the value sets, ``max_seq_len`` and float32 precision.
+    ``pipeline`` is a pipeline name (``-O0``), a pipeline text or a list of
+    passes, and must end at the la level. ``dump_ir`` writes the IR after every
+    stage to ``NN-stage.mlir`` files in that directory; ``print_ir`` prints it
+    (to stdout, or to the stream given). ``on_stage(name, seconds)`` is called
+    as each stage finishes.
+    """
+    from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD, to_rasp_ir
+    from raspir.pipeline import stages
+
+    del mlp_exactness
+    timings: dict[str, float] = {}
+    dump = Path(dump_ir) if dump_ir is not None else None
+    if dump is not None:
+        dump.mkdir(parents=True, exist_ok=True)
+    stream = sys.stdout if print_ir is True else (print_ir or None)
+
+    def record(index: int, name: str, module, started: float) -> None:
+        timings[name] = time.perf_counter() - started
+        if on_stage is not None:
+            on_stage(name, timings[name])
+        if dump is not None:
+            (dump / f"{index:02d}-{name}.mlir").write_text(_text(module))
+        if stream is not None:
+            stream.write(f"// -----// IR after {name} //----- //\n")
+            _print_module(module, stream)
+
+    started = time.perf_counter()
+    module = to_rasp_ir(
+        program,
+        vocab,
+        max_seq_len,
+        causal=causal,
+        compiler_bos=COMPILER_BOS if compiler_bos is None else compiler_bos,
+        compiler_pad=COMPILER_PAD if compiler_pad is None else compiler_pad,
+    )
+    record(0, "import", module, started)
+    rasp_text = _text(module)
+    names: list[str] = []
+    final = module
+    started = time.perf_counter()
+    for index, (name, snapshot) in enumerate(stages(module, pipeline), start=1):
+        names.append(name)
+        record(index, name, snapshot, started)
+        final = snapshot
+        started = time.perf_counter()
+    try:
+        model = la.model_of(final)
+    except ValueError:
+        raise InvalidArgumentError(
+            f"the pipeline ends at {final.body.block.first_op.name}, not la.model: "
+            "end it with convert-craft-to-la"
+        ) from None
+    started = time.perf_counter()
+    compiled = CompiledModel.from_la(
+        model, ir={"rasp": rasp_text, "la": _text(final)}, pipeline=names
+    )
+    timings["emit"] = time.perf_counter() - started
+    if on_stage is not None:
+        on_stage("emit", timings["emit"])
+    compiled.timings = timings
+    return compiled
+
+
+__all__ = [
+    "CompiledModel",
+    "ModelConfig",
+    "ModelOutput",
+    "RaspirError",
+    "compile_rasp_to_model",
+    "load",
+]
