@@ -1,89 +1,69 @@
-"""End-to-end demo: a RASP program, its IR, and the transformer it compiles to.
+"""End-to-end demo: RASP programs compiled to transformers that run in JAX.
 
-Run with ``make demo``. It builds Tracr's ``sort`` from ``raspir.lib``, imports
-it as IR of the ``rasp`` dialect, prints the IR, checks that it survives a
-print/parse round trip, and runs it with the rasp interpreter next to the
-reference evaluator. Then it lowers the program to transformer weights
-(rasp -> sa -> craft), runs the float32 model on the example, and checks every
-level against the evaluator with ``raspir.verify``.
+Run with ``make demo``. For three of Tracr's library programs (sort, reverse,
+shuffle_dyck2) it compiles the program at max_seq_len 10 through every level
+(rasp -> sa -> craft -> la -> JAX), prints the model's size and the time per
+stage, runs the transformer on an example beside the RASP evaluator, checks it
+on 200 random inputs in one batch, and writes the artifacts (rasp and la IR,
+the JAX module, its weights, model.json) to ``out/<program>/``. Then it loads
+one saved model back and runs it again.
 """
 
-import io
 import random
+import sys
+from pathlib import Path
 
-from xdsl.context import Context
-from xdsl.dialects.builtin import Builtin
-from xdsl.parser import Parser
-from xdsl.printer import Printer
+import raspir
+from raspir import rasp
+from raspir.testing.library import LIB_PROGRAMS
 
-from raspir import lib, rasp, run_program, to_rasp_ir, verify
-from raspir.dialects import craft
-from raspir.dialects.rasp import Rasp
-from raspir.interpreters.craft import residual_directions, run_model
-from raspir.pipeline import stages
-
-VOCAB = {1, 2, 3, 4, 5}
-MAX_SEQ_LEN = 6
+MAX_SEQ_LEN = 10
+OUT = Path("out")
+EXAMPLES = {
+    "sort": [3, 1, 4, 1, 5, 2],
+    "reverse": ["a", "b", "c", "d", "e"],
+    "shuffle_dyck2": ["(", "{", ")", "}", "(", ")"],
+}
 
 
-def print_ir(module) -> str:
-    out = io.StringIO()
-    Printer(stream=out).print_op(module)
-    return out.getvalue()
+def check(model, program, name: str, samples: int = 200) -> int:
+    """How many random inputs the model decodes exactly as the evaluator."""
+    rng = random.Random(0)
+    inputs = [LIB_PROGRAMS[name].random_input(rng, MAX_SEQ_LEN) for _ in range(samples)]
+    decoded = model.apply_batch([["BOS", *xs] for xs in inputs])
+    return sum(
+        out[1:] == list(rasp.evaluate(program, xs))
+        for xs, out in zip(inputs, decoded, strict=True)
+    )
 
 
 def main() -> None:
-    program = lib.make_sort(
-        rasp.tokens, rasp.tokens, max_seq_len=MAX_SEQ_LEN, min_key=1
-    )
-    module = to_rasp_ir(
-        program, VOCAB, MAX_SEQ_LEN, compiler_bos="BOS", compiler_pad="PAD"
-    )
-    text = print_ir(module)
-    print("== rasp IR of lib.make_sort (vocab 1..5, max_seq_len 6) ==")
-    print(text)
+    exact = True
+    for name, example in EXAMPLES.items():
+        entry = LIB_PROGRAMS[name]
+        program = entry.build(MAX_SEQ_LEN)
+        vocab = entry.vocab(MAX_SEQ_LEN)
+        model = raspir.compile_rasp_to_model(
+            program, vocab, MAX_SEQ_LEN, compiler_bos="BOS", compiler_pad="PAD"
+        )
+        print(f"== {name}: vocab {list(vocab)}, max_seq_len {MAX_SEQ_LEN} ==")
+        print(model.summary(name))
+        print(f"  input:       {example}")
+        print(f"  evaluator:   {list(rasp.evaluate(program, example))}")
+        print(f"  transformer: {model.apply(['BOS', *example]).decoded[1:]}")
+        agree = check(model, program, name)
+        print(f"  agrees with the evaluator on {agree}/200 random inputs")
+        exact &= agree == 200
+        out = model.save(OUT / name)
+        print(f"  wrote {out}/: {', '.join(sorted(p.name for p in out.iterdir()))}\n")
 
-    ctx = Context()
-    ctx.load_dialect(Builtin)
-    ctx.load_dialect(Rasp)
-    reparsed = Parser(ctx, text).parse_module()
-    assert print_ir(reparsed) == text, "print -> parse -> print is not a fixed point"
-    print("round trip: print -> parse -> print is byte-identical")
-
-    example = [3, 1, 4, 1, 5]
-    print(f"\ninput:       {example}")
-    print(f"evaluator:   {rasp.evaluate(program, example)}")
-    print(f"IR (interp): {run_program(reparsed, example)}")
-
-    rng = random.Random(0)
-    inputs = [
-        [rng.choice(sorted(VOCAB)) for _ in range(rng.randint(1, MAX_SEQ_LEN))]
-        for _ in range(200)
-    ]
-    agree = sum(
-        rasp.evaluate(program, xs) == run_program(reparsed, xs) for xs in inputs
-    )
-    print(
-        f"\ninterpreter agrees with the evaluator on {agree}/{len(inputs)} random inputs"
-    )
-    if agree != len(inputs):
-        raise SystemExit(1)
-
-    *_, (_, lowered) = stages(module)
-    model = lowered.body.block.first_op
-    assert isinstance(model, craft.ModelOp)
-    heads = sum(len(layer.heads) for layer in model.layers)
-    hidden = sum(mlp.hidden.data for layer in model.layers for mlp in layer.mlps)
-    print(
-        f"\n== compiled: {len(model.layers)} layers, {heads} heads, "
-        f"{len(residual_directions(model))} residual directions, "
-        f"{hidden} MLP hidden units =="
-    )
-    print(f"transformer: {run_model(model, example).output}")
-    report = verify(program, VOCAB, MAX_SEQ_LEN, compiler_bos="BOS", compiler_pad="PAD")
-    print(report)
-    if not report.exact:
-        raise SystemExit(1)
+    loaded = raspir.load(OUT / "sort")
+    print("== out/sort loaded back with raspir.load ==")
+    print(f"  transformer: {loaded.apply(['BOS', *EXAMPLES['sort']]).decoded[1:]}")
+    print(f"  residual: {', '.join(loaded.residual_labels[:8])}, ...")
+    print("  try: .venv/bin/raspir run out/sort 5 4 3 2 1")
+    if not exact:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

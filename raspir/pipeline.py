@@ -45,8 +45,9 @@ def resolve(pipeline: str | Sequence[PassSpec]) -> list[ModulePass]:
         try:
             specs = list(parse_pipeline(pipeline))
         except ArgSpecParseError as e:
+            reason = str(e).strip().splitlines()[-1].strip()
             raise InvalidArgumentError(
-                f"cannot parse pipeline '{pipeline}': {e}"
+                f"cannot parse pipeline '{pipeline}': {reason}"
             ) from None
         passes = []
         for spec in specs:

@@ -260,8 +260,16 @@ def write_npz(target: str | Path | IO[bytes], table: Mapping[str, np.ndarray]) -
 
 
 def read_npz(path: str | Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as table:
-        return {name: table[name] for name in table.files}
+    """The arrays of an ``.npz`` weights file, or a ValueError saying why not."""
+    if not Path(path).is_file():
+        raise ValueError(f"weights file '{path}' does not exist")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"'{path}' is not an .npz weights file")
+    try:
+        with np.load(path, allow_pickle=False) as table:
+            return {name: table[name] for name in table.files}
+    except (ValueError, OSError, zipfile.BadZipFile) as e:
+        raise ValueError(f"cannot read weights from '{path}': {e}") from None
 
 
 @dataclass(frozen=True)

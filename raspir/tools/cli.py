@@ -97,17 +97,23 @@ def _add_program_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pad", default=None, help="padding token")
 
 
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The compile settings the program arguments give, as keyword arguments."""
+    from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD
+
+    return {
+        "causal": args.causal,
+        "compiler_bos": COMPILER_BOS if args.bos is None else args.bos,
+        "compiler_pad": COMPILER_PAD if args.pad is None else args.pad,
+    }
+
+
 def _import(args: argparse.Namespace):
-    from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD, to_rasp_ir
+    from raspir.frontend.rasp_import import to_rasp_ir
 
     program = load_program(args.program)
     return to_rasp_ir(
-        program,
-        parse_vocab(args.vocab),
-        args.max_seq_len,
-        causal=args.causal,
-        compiler_bos=COMPILER_BOS if args.bos is None else args.bos,
-        compiler_pad=COMPILER_PAD if args.pad is None else args.pad,
+        program, parse_vocab(args.vocab), args.max_seq_len, **_settings(args)
     )
 
 
@@ -122,7 +128,6 @@ def cmd_ir(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD
     from raspir.verification import verify
 
     if args.samples < 1:
@@ -133,12 +138,73 @@ def cmd_verify(args: argparse.Namespace) -> int:
         args.max_seq_len,
         samples=args.samples,
         seed=args.seed,
-        causal=args.causal,
-        compiler_bos=COMPILER_BOS if args.bos is None else args.bos,
-        compiler_pad=COMPILER_PAD if args.pad is None else args.pad,
+        **_settings(args),
     )
     print(report)
     return 0 if report.exact else 1
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from raspir.backend.model import compile_rasp_to_model
+
+    program = load_program(args.program)
+    name = args.program.rpartition(":")[2]
+    out = Path(args.output) if args.output else Path("out") / name
+    progress = sys.stderr.isatty()
+
+    def on_stage(stage: str, seconds: float) -> None:
+        if progress:
+            print(f"  {stage} done ({seconds:.2f} s)", file=sys.stderr, flush=True)
+
+    model = compile_rasp_to_model(
+        program,
+        parse_vocab(args.vocab),
+        args.max_seq_len,
+        **_settings(args),
+        pipeline=args.pipeline,
+        dump_ir=args.dump_ir,
+        print_ir=args.print_ir_after_all,
+        on_stage=on_stage,
+    )
+    model.save(out)
+    print(model.summary(name))
+    print(f"  wrote {out}/: {', '.join(sorted(p.name for p in out.iterdir()))}")
+    return 0
+
+
+def parse_tokens(texts: Sequence[str], tokens: Sequence[Any]) -> list[Any]:
+    """Command-line words as the model's tokens (``1`` is the int 1 when the
+    vocab holds ints), by their printed form."""
+    by_text: dict[str, list[Any]] = {}
+    for token in tokens:
+        by_text.setdefault(str(token), []).append(token)
+    out = []
+    for position, text in enumerate(texts):
+        matches = by_text.get(text, [])
+        if len(matches) != 1:
+            known = ", ".join(sorted(by_text))
+            problem = "is not a token" if not matches else "names several tokens"
+            raise CliError(
+                f"input word {position} '{text}' {problem} (tokens: {known})"
+            )
+        out.append(matches[0])
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from raspir.backend.model import load
+
+    model = load(args.model)
+    encoder = model.input_encoder
+    tokens = parse_tokens(args.tokens, encoder.values)
+    if tokens[:1] == [encoder.bos_token] and type(tokens[0]) is type(encoder.bos_token):
+        tokens = tokens[1:]
+    try:
+        decoded = model.apply([encoder.bos_token, *tokens]).decoded
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    print(" ".join(str(v) for v in decoded[1:]))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,6 +222,31 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--samples", type=int, default=200, help="random inputs to try")
     check.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     check.set_defaults(run=cmd_verify)
+    compile_ = commands.add_parser(
+        "compile", help="compile a program to a transformer (JAX module + weights)"
+    )
+    _add_program_arguments(compile_)
+    compile_.add_argument(
+        "-o", "--output", metavar="DIR", help="where to write the model (out/FUNCTION)"
+    )
+    compile_.add_argument(
+        "--dump-ir", metavar="DIR", help="write the IR after every stage into DIR"
+    )
+    compile_.add_argument(
+        "--print-ir-after-all",
+        action="store_true",
+        help="print the IR after every stage",
+    )
+    compile_.add_argument(
+        "--pipeline",
+        default="-O0",
+        help="a named pipeline (-O0) or comma-separated passes ending at la",
+    )
+    compile_.set_defaults(run=cmd_compile)
+    run = commands.add_parser("run", help="run a compiled model on one input")
+    run.add_argument("model", metavar="DIR", help="a directory written by compile")
+    run.add_argument("tokens", metavar="TOKEN", nargs="+", help="the input (no BOS)")
+    run.set_defaults(run=cmd_run)
     return parser
 
 

@@ -3,6 +3,9 @@
 Everything comes from the ``xdsl.universe`` entry point, so the standard flags
 (``-p``, ``--print-between-passes``, ``--split-input-file``,
 ``--verify-diagnostics``, ``--parsing-diagnostics``, ``-t``) work unchanged.
+``-t jax -o model.py`` also writes the weights to ``model.npz`` beside the
+module, and ``--weights FILE.npz`` binds the external weights of la IR that is
+read back from text.
 What differs is error reporting: malformed IR, IR that fails verification and
 failing passes print a diagnostic and exit 1 instead of a Python traceback
 (``--debug`` shows it).
@@ -11,13 +14,16 @@ failing passes print a diagnostic and exit 1 instead of a Python traceback
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from collections.abc import Sequence
 from io import BytesIO
+from pathlib import Path
 from typing import IO
 
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.utils.arg_spec import parse_spec
 from xdsl.utils.exceptions import DiagnosticException, ParseError, PassFailedException
 from xdsl.utils.lexer import Input, Span
 from xdsl.xdsl_opt_main import xDSLOptMain
@@ -62,6 +68,12 @@ class RaspirOptMain(xDSLOptMain):
             action="store_true",
             help="show Python tracebacks for errors",
         )
+        arg_parser.add_argument(
+            "--weights",
+            default=None,
+            metavar="FILE.npz",
+            help="side table of the external weights of la IR read as input",
+        )
 
     def parse_chunk(
         self, chunk: IO[bytes], file_extension: str, start_offset: int = 0
@@ -70,7 +82,25 @@ class RaspirOptMain(xDSLOptMain):
         if (at := unterminated_string_at(content)) is not None:
             source = Input(content, self.get_input_name())
             raise ParseError(Span(at, at + 1, source), "unterminated string literal")
-        return super().parse_chunk(BytesIO(content), file_extension, start_offset)
+        module = super().parse_chunk(BytesIO(content), file_extension, start_offset)
+        if module is not None and self.args.weights is not None:
+            from raspir.backend.jax_emit import read_npz
+            from raspir.dialects.la import bind_weights
+
+            try:
+                bind_weights(module, read_npz(self.args.weights))
+            except ValueError as e:
+                raise RaspirError(f"--weights {self.args.weights}: {e}") from None
+        return module
+
+    def output_resulting_program(self, prog: ModuleOp) -> str:
+        """``-t jax -o model.py`` writes the weights to ``model.npz`` beside it."""
+        spec = parse_spec(self.args.target)
+        if spec.name == "jax" and "weights" not in spec.parameters:
+            if self.args.output_file is not None:
+                weights = str(Path(self.args.output_file).with_suffix(".npz"))
+                self.args.target = f"jax{{weights={json.dumps(weights)}}}"
+        return super().output_resulting_program(prog)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,0 +1,233 @@
+"""``raspir compile`` and ``raspir run``, run as subprocesses.
+
+The compiles run together (each process mostly starts Python and JAX), then
+the runs of the compiled models, and separate tests check what each printed
+and wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+RASPIR = (
+    [str(BIN / "raspir")]
+    if (BIN / "raspir").exists()
+    else [sys.executable, "-m", "raspir.tools.cli"]
+)
+LIB = "raspir.testing.library"
+
+
+def run(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*RASPIR, *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+def run_all(commands: dict[str, tuple[str, ...]], cwd: Path):
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {k: pool.submit(run, *c, cwd=cwd) for k, c in commands.items()}
+        return {k: f.result() for k, f in futures.items()}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cli_compile")
+
+
+@pytest.fixture(scope="module")
+def compiled(workdir: Path):
+    sort = ("--vocab", "1,2,3,4", "--max-seq-len", "6")
+    return run_all(
+        {
+            "sort": ("compile", f"{LIB}:sort", *sort, "-o", "sort"),
+            "frac": (
+                "compile",
+                f"{LIB}:frac_prevs",
+                "--vocab",
+                "a,b",
+                "--max-seq-len",
+                "5",
+                "--bos",
+                "<s>",
+                "--pad",
+                "<pad>",
+                "--causal",
+                "-o",
+                "frac",
+            ),
+            "dumped": (
+                "compile",
+                f"{LIB}:reverse",
+                "--vocab",
+                "a,b",
+                "--max-seq-len",
+                "3",
+                "--dump-ir",
+                "dumps",
+                "--print-ir-after-all",
+                "--pipeline",
+                "convert-rasp-to-sa,schedule-layers,convert-sa-to-craft,"
+                "convert-craft-to-la{uniform=true}",
+            ),
+            "default-dir": (
+                "compile",
+                f"{LIB}:length",
+                "--vocab",
+                "a",
+                "--max-seq-len",
+                "2",
+            ),
+            "stops-early": (
+                "compile",
+                f"{LIB}:sort",
+                *sort,
+                "--pipeline",
+                "convert-rasp-to-sa",
+                "-o",
+                "early",
+            ),
+            "bad-pipeline": ("compile", f"{LIB}:sort", *sort, "--pipeline", "nope{"),
+            "bad-program": ("compile", f"{LIB}:nope", *sort),
+            "too-long": (
+                "compile",
+                f"{LIB}:sort",
+                "--vocab",
+                "1,2",
+                "--max-seq-len",
+                "0",
+            ),
+        },
+        workdir,
+    )
+
+
+@pytest.fixture(scope="module")
+def ran(compiled, workdir: Path):
+    assert compiled["sort"].returncode == 0, compiled["sort"].stderr
+    assert compiled["frac"].returncode == 0, compiled["frac"].stderr
+    return run_all(
+        {
+            "sort": ("run", "sort", "3", "1", "4", "2"),
+            "sort-with-bos": ("run", "sort", "compiler_bos", "2", "1"),
+            "frac": ("run", "frac", "a", "b", "a"),
+            "unknown": ("run", "sort", "3", "9"),
+            "too-long": ("run", "sort", *["1"] * 7),
+            "pad-inside": ("run", "sort", "1", "compiler_pad", "2"),
+            "missing": ("run", "nowhere", "1"),
+        },
+        workdir,
+    )
+
+
+def test_compile_prints_a_summary_and_writes_every_artifact(compiled, workdir):
+    result = compiled["sort"]
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(
+        r"sort: 3 layers, \d+ heads \(at most 1 per layer, key size \d+\), "
+        r"residual width \d+, MLP hidden \d+ \(widest layer \d+\)",
+        lines[0],
+    )
+    assert re.fullmatch(r"  parameters [\d,]+ \([\d,]+ non-zero, [\d.]+ %\)", lines[1])
+    stages = "import", "convert-rasp-to-sa", "convert-craft-to-la", "emit"
+    assert all(f"{s} " in lines[2] for s in stages), lines[2]
+    assert (
+        lines[3] == "  wrote sort/: la.mlir, model.json, model.npz, model.py, rasp.mlir"
+    )
+    out = workdir / "sort"
+    assert (
+        (out / "rasp.mlir").read_text().startswith("builtin.module {\n  rasp.program")
+    )
+    assert "la.model vocab {1, 2, 3, 4} max_seq_len 6" in (out / "la.mlir").read_text()
+    assert (
+        "def forward(params, token_ids, trace=False):" in (out / "model.py").read_text()
+    )
+    info = json.loads((out / "model.json").read_text())
+    assert (info["vocab"], info["max_seq_len"], info["bos"]) == (
+        [1, 2, 3, 4],
+        6,
+        "compiler_bos",
+    )
+    assert info["sizes"]["layers"] == 3
+    assert len(info["residual_labels"]) == info["sizes"]["residual_width"]
+
+
+def test_compile_settings_reach_the_model(compiled, workdir):
+    assert compiled["frac"].returncode == 0
+    info = json.loads((workdir / "frac" / "model.json").read_text())
+    assert (info["bos"], info["pad"], info["causal"]) == ("<s>", "<pad>", True)
+    assert info["output"]["encoding"] == "numerical"
+
+
+def test_compile_without_output_writes_under_out(compiled, workdir):
+    assert compiled["default-dir"].returncode == 0, compiled["default-dir"].stderr
+    assert (workdir / "out" / "length" / "model.py").is_file()
+
+
+def test_dump_print_and_pipeline_options(compiled, workdir):
+    result = compiled["dumped"]
+    assert result.returncode == 0, result.stderr
+    headers = re.findall(r"// -----// IR after (\S+) //----- //", result.stdout)
+    assert headers == [
+        "import",
+        "convert-rasp-to-sa",
+        "schedule-layers",
+        "convert-sa-to-craft",
+        "convert-craft-to-la",
+    ]
+    dumps = sorted(p.name for p in (workdir / "dumps").iterdir())
+    assert dumps == [f"{i:02d}-{name}.mlir" for i, name in enumerate(headers)]
+    la_text = (workdir / "dumps" / "04-convert-craft-to-la.mlir").read_text()
+    # uniform: every layer has heads and an MLP, even where reverse has none.
+    assert "heads []" not in la_text and "blocks {}" not in la_text
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("stops-early", "the pipeline ends at sa.program, not la.model"),
+        ("bad-pipeline", "cannot parse pipeline 'nope{'"),
+        ("bad-program", "has no attribute 'nope'"),
+        ("too-long", "max_seq_len"),
+    ],
+)
+def test_compile_errors_are_one_line(compiled, case, message):
+    result = compiled[case]
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(
+        "raspir: error: "
+    )
+    assert message in result.stderr
+
+
+def test_run_prints_the_decoded_output(ran):
+    assert (ran["sort"].returncode, ran["sort"].stdout) == (0, "1 2 3 4\n")
+    assert ran["sort-with-bos"].stdout == "1 2\n"
+    values = [float(v) for v in ran["frac"].stdout.split()]
+    assert values == pytest.approx([1.0, 0.5, 2 / 3], abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("unknown", "input word 1 '9' is not a token"),
+        ("too-long", "more than max_seq_len 6"),
+        ("pad-inside", "follows PAD"),
+        ("missing", "'nowhere' is not a saved raspir model"),
+    ],
+)
+def test_run_errors_are_one_line(ran, case, message):
+    result = ran[case]
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(
+        "raspir: error: "
+    )
+    assert message in result.stderr
