@@ -114,10 +114,18 @@ class _Layout:
 
     # -- heads ---------------------------------------------------------------
 
-    def split(self, matrix: craft.MatrixAttr) -> tuple[np.ndarray, np.ndarray]:
-        """(A, B) with A·Bᵀ = the matrix, of inner size min(|rows|, |columns|)."""
+    def spaces(self, matrix: craft.MatrixAttr) -> tuple[list[int], list[int]]:
+        """The coordinates a head matrix reads on each side."""
         rows = sorted({self.at(r) for r, _, _ in matrix.data})
         cols = sorted({self.at(c) for _, c, _ in matrix.data})
+        return rows, cols
+
+    def inner_size(self, matrix: craft.MatrixAttr) -> int:
+        return min(map(len, self.spaces(matrix)))
+
+    def split(self, matrix: craft.MatrixAttr) -> tuple[np.ndarray, np.ndarray]:
+        """(A, B) with A·Bᵀ = the matrix, of inner size min(|rows|, |columns|)."""
+        rows, cols = self.spaces(matrix)
         left = np.zeros((self.width, min(len(rows), len(cols))), dtype=FLOAT)
         right = np.zeros_like(left)
         if len(cols) <= len(rows):
@@ -217,16 +225,11 @@ class _Layout:
         layers = model.layers
         head_shape = mlp_width = None
         if uniform:
-            splits = [
-                self.split(m)
-                for layer in layers
-                for h in layer.heads
-                for m in (h.qk, h.ov)
-            ]
+            heads = [h for layer in layers for h in layer.heads]
             head_shape = (
                 max((len(layer.heads) for layer in layers), default=0),
-                max((a.shape[1] for a, _ in splits[0::2]), default=0),
-                max((a.shape[1] for a, _ in splits[1::2]), default=0),
+                max((self.inner_size(h.qk) for h in heads), default=0),
+                max((self.inner_size(h.ov) for h in heads), default=0),
             )
             mlp_width = max(
                 (sum(m.hidden.data for m in layer.mlps) for layer in layers), default=0
