@@ -14,7 +14,7 @@ class InvalidArgumentError(RaspirError, ValueError):
     """A compile or run argument is unusable (empty vocab, max_seq_len < 1, ...)."""
 
 
-class UnsupportedProgramError(RaspirError):
+class UnsupportedProgramError(RaspirError, ValueError):
     """A RASP program cannot be imported or compiled; the message names the expression."""
 
 

@@ -72,6 +72,8 @@ def encode(tokens):
         )
     ids = [BOS_ID]
     for position, token in enumerate(tokens[1:]):
+        if isinstance(token, np.generic):  # numpy scalars count as their Python value
+            token = token.item()
         index = next((i for i, t in enumerate(TOKENS) if _same(t, token)), None)
         if index is None or index == BOS_ID:
             raise ValueError(f"token {token!r} at position {position} is not in the vocab")

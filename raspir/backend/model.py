@@ -26,7 +26,12 @@ import numpy as np
 from raspir.backend.jax_emit import emit_source, read_npz, write_npz
 from raspir.dialects import la
 from raspir.dialects.values import Value
-from raspir.errors import InvalidArgumentError, RaspirError
+from raspir.errors import (
+    InvalidArgumentError,
+    InvalidInputError,
+    RaspirError,
+    UnsupportedProgramError,
+)
 
 FILES = {
     "module": "model.py",
@@ -293,9 +298,16 @@ class CompiledModel:
     def _padded(self, ids: list[int]) -> list[int]:
         return ids + [self.module["PAD_ID"]] * (self.max_seq_len + 1 - len(ids))
 
+    def encode(self, tokens: Sequence[Value]) -> list[int]:
+        """Token ids of ``[BOS, x1, ...]``; a bad input is an InvalidInputError."""
+        try:
+            return self.module["encode"](tokens)
+        except ValueError as e:
+            raise InvalidInputError(str(e)) from None
+
     def apply(self, tokens: Sequence[Value]) -> ModelOutput:
         """Run one input ``[BOS, x1, ...]``; ``.decoded`` is ``[BOS, y1, ...]``."""
-        ids = self.module["encode"](tokens)
+        ids = self.encode(tokens)
         n = len(ids)
         padded = [self._padded(ids)]
         result, trace = self._forward(self._device_params, np.array(padded), trace=True)
@@ -319,9 +331,9 @@ class CompiledModel:
         encoded = []
         for index, tokens in enumerate(inputs):
             try:
-                encoded.append(self.module["encode"](tokens))
-            except ValueError as e:
-                raise ValueError(f"input {index}: {e}") from None
+                encoded.append(self.encode(tokens))
+            except InvalidInputError as e:
+                raise InvalidInputError(f"input {index}: {e}") from None
         if not encoded:
             return []
         rows = [self._padded(ids) for ids in encoded]
@@ -377,10 +389,18 @@ def load(directory: str | Path) -> CompiledModel:
         raise InvalidArgumentError(
             f"'{path}' is not a saved raspir model: missing {', '.join(missing)}"
         )
-    info = json.loads((path / FILES["info"]).read_text())
-    if info.get("format") != "raspir-model 1":
+    info_file = path / FILES["info"]
+    try:
+        info = json.loads(info_file.read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InvalidArgumentError(f"'{info_file}' is not valid JSON: {e}") from None
+    if not isinstance(info, dict) or info.get("format") != "raspir-model 1":
+        raise InvalidArgumentError(f"'{info_file}' is not a raspir model description")
+    missing_keys = [k for k in ("sizes", "residual_labels", "causal") if k not in info]
+    if missing_keys:
         raise InvalidArgumentError(
-            f"'{path / FILES['info']}' is not a raspir model description"
+            f"'{info_file}' lacks {', '.join(missing_keys)}: it is not a complete "
+            "raspir model description"
         )
     ir = {
         level: (path / FILES[level]).read_text()
@@ -398,14 +418,23 @@ def load(directory: str | Path) -> CompiledModel:
 
 def _params_from_file(path: Path) -> dict[str, dict[str, np.ndarray]]:
     """Tracr's nested params rebuilt from the la IR saved beside the weights."""
+    from xdsl.utils.exceptions import ParseError, VerifyException
+
     from raspir.universe import parse_module
 
     la_file = path / FILES["la"]
     if not la_file.is_file():
         return {}
-    module = parse_module(la_file.read_text(), str(la_file))
-    la.bind_weights(module, read_npz(path / FILES["weights"]))
-    return tracr_params(la.model_of(module))
+    try:
+        module = parse_module(la_file.read_text(), str(la_file))
+        module.verify()
+        la.bind_weights(module, read_npz(path / FILES["weights"]))
+        return tracr_params(la.model_of(module))
+    except (ParseError, VerifyException, ValueError) as e:
+        first = str(e).strip().splitlines()[-1].strip()
+        raise InvalidArgumentError(
+            f"'{la_file}' is not a valid la model: {first}"
+        ) from None
 
 
 def _print_module(module, stream: IO[str]) -> None:
@@ -447,8 +476,10 @@ def compile_rasp_to_model(
     (to stdout, or to the stream given). ``on_stage(name, seconds)`` is called
     as each stage finishes.
     """
+    from xdsl.utils.exceptions import PassFailedException
+
     from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD, to_rasp_ir
-    from raspir.pipeline import stages
+    from raspir.pipeline import O0, stages
 
     del mlp_exactness
     timings: dict[str, float] = {}
@@ -481,17 +512,21 @@ def compile_rasp_to_model(
     names: list[str] = []
     final = module
     started = time.perf_counter()
-    for index, (name, snapshot) in enumerate(stages(module, pipeline), start=1):
-        names.append(name)
-        record(index, name, snapshot, started)
-        final = snapshot
-        started = time.perf_counter()
+    try:
+        for index, (name, snapshot) in enumerate(stages(module, pipeline), start=1):
+            names.append(name)
+            record(index, name, snapshot, started)
+            final = snapshot
+            started = time.perf_counter()
+    except PassFailedException as e:
+        raise UnsupportedProgramError(str(e)) from None
     try:
         model = la.model_of(final)
     except ValueError:
         raise InvalidArgumentError(
             f"the pipeline ends at {final.body.block.first_op.name}, not la.model: "
-            "end it with convert-craft-to-la"
+            "end it with convert-craft-to-la (-O0 lowers every level: "
+            f"{', '.join(O0)})"
         ) from None
     started = time.perf_counter()
     compiled = CompiledModel.from_la(
