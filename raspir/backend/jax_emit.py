@@ -148,8 +148,8 @@ def emit_source(model: la.ModelOp, weights_file: str = "model.npz") -> str:
     keys = [value_key(t) for t in tokens]
     labels = [la.residual_label(d) for d in model.residual]
     lines = [
-        f'"""A transformer compiled by raspir: {model.num_layers} layers, residual '
-        f"width {len(labels)}.",
+        f'"""A transformer compiled by raspir: {model.num_layers} '
+        f"layer{'' if model.num_layers == 1 else 's'}, residual width {len(labels)}.",
         "",
         "    params = load_params()                    # the .npz beside this file",
         '    ids = [encode(["BOS-token", ...])]        # a batch of token-id lists',
@@ -294,8 +294,7 @@ class JaxTarget(Target):
                 table = la.weight_table(model)
             except ValueError as e:
                 raise RaspirError(
-                    f"-t jax: {e}; parse la IR with --weights FILE.npz to bind "
-                    "external weights"
+                    f"-t jax: {e}; read la IR with --weights FILE.npz to bind them"
                 ) from None
             write_npz(self.weights, table)
         output.write(emit_source(model, name))

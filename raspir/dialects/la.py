@@ -89,8 +89,9 @@ def digest_of(array: np.ndarray) -> str:
 
 
 def format_float32(x: float) -> str:
-    """The shortest text that reads back as the same float32, always with a ``.``."""
-    return np.format_float_positional(FLOAT(x), unique=True, trim="0")
+    """The shortest text that reads back as the same float32, in the value syntax
+    (``0.5``, ``1.0e-05``)."""
+    return format_value(float(np.format_float_positional(FLOAT(x), unique=True)))
 
 
 # ---------------------------------------------------------------------------
@@ -114,6 +115,8 @@ class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool]]):
         array = np.asarray(array, dtype=FLOAT)
         if array.ndim != 2:
             raise ValueError(f"weights are matrices, got shape {array.shape}")
+        if not np.isfinite(array).all():
+            raise ValueError("weights must be finite float32 values")
         data = np.ascontiguousarray(array, dtype="<f4").tobytes()
         return WeightAttr(
             (
@@ -184,18 +187,34 @@ class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool]]):
         if len(shape) != 2:
             parser.raise_error(f"a weight is a matrix, got shape {list(shape)}")
         if parser.parse_optional_keyword("external") is not None:
+            start = parser.pos
             digest = parser.parse_str_literal(" (the weight's digest)")
+            if len(digest) != DIGEST_CHARS or set(digest) - set("0123456789abcdef"):
+                parser.raise_error(
+                    f"a weight digest is {DIGEST_CHARS} lowercase hex digits",
+                    start,
+                    parser.pos,
+                )
             parser.parse_keyword("nnz")
             nonzeros = parser.parse_integer(allow_boolean=False, allow_negative=False)
             return cls((shape, None, digest, nonzeros, False))
         parser.parse_keyword("dense", " or 'external' after a weight shape")
         start = parser.pos
 
+        def number() -> float:
+            at = parser.pos
+            value = float(parser.parse_number())
+            with np.errstate(over="ignore"):
+                finite = bool(np.isfinite(FLOAT(value)))
+            if not finite:
+                parser.raise_error(
+                    f"weight value {value} is not a finite float32", at, parser.pos
+                )
+            return value
+
         def row() -> list[float]:
             return parser.parse_comma_separated_list(
-                parser.Delimiter.SQUARE,
-                lambda: float(parser.parse_number()),
-                " in a weight row",
+                parser.Delimiter.SQUARE, number, " in a weight row"
             )
 
         rows = parser.parse_comma_separated_list(
@@ -748,7 +767,12 @@ def bind_weights(module_or_model, table: dict[str, np.ndarray]) -> None:
 
 def weight_table(model: ModelOp) -> dict[str, np.ndarray]:
     """Every weight's values by symbol, in declaration order."""
-    return {symbol: op.value.array() for symbol, op in model.weights.items()}
+    table = {}
+    for symbol, op in model.weights.items():
+        if not op.value.has_values:
+            raise ValueError(f"weight @{symbol} is external and has no values bound")
+        table[symbol] = op.value.array()
+    return table
 
 
 def model_of(module) -> ModelOp:

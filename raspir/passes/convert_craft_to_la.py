@@ -66,7 +66,8 @@ def residual_order(model: craft.ModelOp) -> list[craft.Direction]:
     groups: dict[str, dict[tuple, craft.Direction]] = {}
     for direction in [*found, *reads, *outputs]:
         groups.setdefault(direction[0], {})[craft.direction_key(direction)] = direction
-    output_names = {name for name, _ in outputs}
+    # The output goes last, unless it is the tokens themselves: inputs lead.
+    output_names = {name for name, _ in outputs} - {bos[0]}
     names = [n for n in groups if n not in output_names] + [
         n for n in groups if n in output_names
     ]
