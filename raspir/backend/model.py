@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+from xdsl.utils.exceptions import PassFailedException
 
 from raspir.backend.jax_emit import emit_source, read_npz, write_npz
 from raspir.dialects import la
@@ -32,6 +33,8 @@ from raspir.errors import (
     RaspirError,
     UnsupportedProgramError,
 )
+from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD, to_rasp_ir
+from raspir.pipeline import O0, stages
 
 FILES = {
     "module": "model.py",
@@ -457,8 +460,8 @@ def compile_rasp_to_model(
     vocab: Iterable[Value],
     max_seq_len: int,
     causal: bool = False,
-    compiler_bos: Value = None,
-    compiler_pad: Value = None,
+    compiler_bos: Value = COMPILER_BOS,
+    compiler_pad: Value = COMPILER_PAD,
     mlp_exactness: Any = None,
     *,
     pipeline: str | Sequence[Any] = "-O0",
@@ -476,11 +479,6 @@ def compile_rasp_to_model(
     (to stdout, or to the stream given). ``on_stage(name, seconds)`` is called
     as each stage finishes.
     """
-    from xdsl.utils.exceptions import PassFailedException
-
-    from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD, to_rasp_ir
-    from raspir.pipeline import O0, stages
-
     del mlp_exactness
     timings: dict[str, float] = {}
     dump = Path(dump_ir) if dump_ir is not None else None
@@ -504,8 +502,8 @@ def compile_rasp_to_model(
         vocab,
         max_seq_len,
         causal=causal,
-        compiler_bos=COMPILER_BOS if compiler_bos is None else compiler_bos,
-        compiler_pad=COMPILER_PAD if compiler_pad is None else compiler_pad,
+        compiler_bos=compiler_bos,
+        compiler_pad=compiler_pad,
     )
     record(0, "import", module, started)
     rasp_text = _text(module)
@@ -543,7 +541,6 @@ __all__ = [
     "CompiledModel",
     "ModelConfig",
     "ModelOutput",
-    "RaspirError",
     "compile_rasp_to_model",
     "load",
 ]
