@@ -30,7 +30,6 @@ from raspir.dialects.values import Value
 from raspir.errors import (
     InvalidArgumentError,
     InvalidInputError,
-    RaspirError,
     UnsupportedProgramError,
 )
 from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD, to_rasp_ir
