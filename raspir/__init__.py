@@ -18,7 +18,7 @@ _LAZY = {
     "run_program": ("raspir.interpreters.rasp", "run_program"),
     "RaspirError": ("raspir.errors", "RaspirError"),
     "verify": ("raspir.verification", "verify"),
-    "compile_rasp_to_model": ("raspir.backend.model", "compile_rasp_to_model"),
+    "compile_rasp_to_model": ("raspir.backend.compiler", "compile_rasp_to_model"),
     "CompiledModel": ("raspir.backend.model", "CompiledModel"),
     "load": ("raspir.backend.model", "load"),
 }

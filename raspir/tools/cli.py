@@ -145,7 +145,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
-    from raspir.backend.model import compile_rasp_to_model
+    from raspir.backend.compiler import compile_rasp_to_model
 
     program = load_program(args.program)
     name = args.program.rpartition(":")[2]
