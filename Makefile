@@ -4,8 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TRACR_VENV := benchmarks/.venv-tracr
+TRACR_STAMP := $(TRACR_VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +25,22 @@ test: $(STAMP)
 	$(BIN)/lit -sv filecheck
 	$(BIN)/python -m pytest
 
+# Side-by-side benchmarks against Tracr, which gets its own virtualenv.
+$(TRACR_STAMP): benchmarks/tracr-requirements.txt
+	$(PYTHON) -m venv $(TRACR_VENV)
+	$(TRACR_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TRACR_VENV)/bin/python -m pip install --quiet -r benchmarks/tracr-requirements.txt
+	touch $(TRACR_STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) $(TRACR_STAMP)
+	$(BIN)/python benchmarks/bench.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check raspir tests examples
+	$(BIN)/ruff check raspir tests examples benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(TRACR_VENV) build *.egg-info

@@ -294,6 +294,11 @@ class CompiledModel:
     def _padded(self, ids: list[int]) -> list[int]:
         return ids + [self.module["PAD_ID"]] * (self.max_seq_len + 1 - len(ids))
 
+    def forward(self, token_ids, trace: bool = False):
+        """The jitted forward pass on a batch of token ids (batch, positions):
+        output scores, and with ``trace`` the residuals and attention logits."""
+        return self._forward(self._device_params, token_ids, trace=trace)
+
     def encode(self, tokens: Sequence[Value]) -> list[int]:
         """Token ids of ``[BOS, x1, ...]``; a bad input is an InvalidInputError."""
         try:
@@ -306,7 +311,7 @@ class CompiledModel:
         ids = self.encode(tokens)
         n = len(ids)
         padded = [self._padded(ids)]
-        result, trace = self._forward(self._device_params, np.array(padded), trace=True)
+        result, trace = self.forward(np.array(padded), trace=True)
         decoded = self.module["decode"](result, padded)[0][:n]
 
         def cut(a) -> np.ndarray:
@@ -336,7 +341,7 @@ class CompiledModel:
         filler = self._padded([self.module["BOS_ID"]])
         rows += [filler] * (_next_power_of_two(len(rows)) - len(rows))
         batch = np.array(rows)
-        result = self._forward(self._device_params, batch, trace=False)
+        result = self.forward(batch)
         decoded = self.module["decode"](result, batch)
         return [decoded[i][: len(ids)] for i, ids in enumerate(encoded)]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from raspir import lib, rasp
 
@@ -25,15 +26,23 @@ LETTERS = ("a", "b", "c", "d", "e")
 @dataclass(frozen=True)
 class LibProgram:
     name: str
-    build: Callable[[int], rasp.SOp]
-    """Builds the program for a given max_seq_len."""
+    make: Callable[[Any, Any, int], Any]
+    """Builds the program from a ``lib`` and a ``rasp`` module for a max_seq_len
+    (so the same catalogue builds Tracr's programs for the benchmarks)."""
     vocab: Callable[[int], tuple]
     """The vocabulary to compile with, for a given max_seq_len."""
     sample: Callable[[random.Random, tuple, int], list] | None = None
     """Draws one accepted input of length 1..max_seq_len; uniform when None."""
 
-    def random_input(self, rng: random.Random, max_seq_len: int) -> list:
-        vocab = self.vocab(max_seq_len)
+    def build(self, max_seq_len: int, lib_module=lib, rasp_module=rasp) -> rasp.SOp:
+        """The program for ``max_seq_len``, by default from raspir's library."""
+        return self.make(lib_module, rasp_module, max_seq_len)
+
+    def random_input(
+        self, rng: random.Random, max_seq_len: int, vocab: tuple | None = None
+    ) -> list:
+        """An input the program accepts (``vocab`` overrides the usual one)."""
+        vocab = self.vocab(max_seq_len) if vocab is None else tuple(vocab)
         if self.sample is not None:
             return self.sample(rng, vocab, max_seq_len)
         return _uniform(rng, vocab, max_seq_len)
@@ -97,54 +106,68 @@ def _join3(x, y, z) -> str:
 LIB_PROGRAMS: dict[str, LibProgram] = {
     p.name: p
     for p in [
-        LibProgram("length", lambda n: lib.make_length(), _letters),
-        LibProgram("reverse", lambda n: lib.make_reverse(rasp.tokens), _letters),
-        LibProgram("hist", lambda n: lib.make_hist(), _letters),
+        LibProgram("length", lambda lib, rasp, n: lib.make_length(), _letters),
+        LibProgram(
+            "reverse", lambda lib, rasp, n: lib.make_reverse(rasp.tokens), _letters
+        ),
+        LibProgram("hist", lambda lib, rasp, n: lib.make_hist(), _letters),
         LibProgram(
             "sort_unique",
-            lambda n: lib.make_sort_unique(rasp.tokens, rasp.tokens),
+            lambda lib, rasp, n: lib.make_sort_unique(rasp.tokens, rasp.tokens),
             lambda n: tuple(range(max(n, 5))),
             _distinct,
         ),
         LibProgram(
             "sort",
-            lambda n: lib.make_sort(rasp.tokens, rasp.tokens, max_seq_len=n, min_key=1),
+            lambda lib, rasp, n: lib.make_sort(
+                rasp.tokens, rasp.tokens, max_seq_len=n, min_key=1
+            ),
             lambda n: (1, 2, 3, 4, 5),
         ),
-        LibProgram("sort_freq", lambda n: lib.make_sort_freq(n), _letters),
+        LibProgram("sort_freq", lambda lib, rasp, n: lib.make_sort_freq(n), _letters),
         LibProgram(
-            "frac_prevs", lambda n: lib.make_frac_prevs(rasp.tokens == "a"), _letters
+            "frac_prevs",
+            lambda lib, rasp, n: lib.make_frac_prevs(rasp.tokens == "a"),
+            _letters,
         ),
         LibProgram(
             "pair_balance",
-            lambda n: lib.make_pair_balance(rasp.tokens, "(", ")"),
+            lambda lib, rasp, n: lib.make_pair_balance(rasp.tokens, "(", ")"),
             lambda n: ("(", ")", "a", "b"),
             _dyck(["()"]),
         ),
         LibProgram(
             "shuffle_dyck",
-            lambda n: lib.make_shuffle_dyck(["()"]),
+            lambda lib, rasp, n: lib.make_shuffle_dyck(["()"]),
             lambda n: ("(", ")"),
             _dyck(["()"]),
         ),
         LibProgram(
             "shuffle_dyck2",
-            lambda n: lib.make_shuffle_dyck2(),
+            lambda lib, rasp, n: lib.make_shuffle_dyck2(),
             lambda n: ("(", ")", "{", "}"),
             _dyck(["()", "{}"]),
         ),
-        LibProgram("shift_by", lambda n: lib.shift_by(2, rasp.tokens), _letters),
+        LibProgram(
+            "shift_by", lambda lib, rasp, n: lib.shift_by(2, rasp.tokens), _letters
+        ),
         LibProgram(
             "detect_pattern",
-            lambda n: lib.detect_pattern(rasp.tokens, "abc"),
+            lambda lib, rasp, n: lib.detect_pattern(rasp.tokens, "abc"),
             _letters,
             _with_pattern(["a", "b", "c"]),
         ),
-        LibProgram("count_less_freq", lambda n: lib.make_count_less_freq(2), _letters),
-        LibProgram("count", lambda n: lib.make_count(rasp.tokens, "a"), _letters),
+        LibProgram(
+            "count_less_freq",
+            lambda lib, rasp, n: lib.make_count_less_freq(2),
+            _letters,
+        ),
+        LibProgram(
+            "count", lambda lib, rasp, n: lib.make_count(rasp.tokens, "a"), _letters
+        ),
         LibProgram(
             "nary_sequencemap",
-            lambda n: lib.make_nary_sequencemap(
+            lambda lib, rasp, n: lib.make_nary_sequencemap(
                 _join3, rasp.tokens, rasp.tokens, rasp.indices
             ),
             _letters,
