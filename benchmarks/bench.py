@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--samples", type=int, default=50, help="inputs per config")
     parser.add_argument("--repeats", type=int, default=3, help="warm compiles")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per config")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per config")
     parser.add_argument("--out", default=str(HERE / "results"), help="results folder")
     parser.add_argument("--no-plots", action="store_true")
     parser.add_argument("--no-readme", action="store_true")
