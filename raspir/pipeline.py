@@ -1,4 +1,9 @@
-"""Named pipelines: the passes that take a rasp module down to an la model."""
+"""Named pipelines: the passes that take a rasp module down to an la model.
+
+A pipeline names raspir's passes and xDSL's generic ones (``cse``, ``dce``,
+``canonicalize``, ...), which work on raspir's IR because its ops declare
+their side effects.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +25,24 @@ O0: tuple[str, ...] = (
 )
 """rasp → sa → scheduled sa → craft → la, no optimisation."""
 
-PIPELINES: dict[str, tuple[str, ...]] = {"-O0": O0}
+O2: tuple[str, ...] = (
+    "cse",
+    "dce",
+    "rasp-prune-value-sets",
+    "convert-rasp-to-sa",
+    "schedule-layers",
+    "convert-sa-to-craft",
+    "craft-eliminate-dead-directions",
+    "convert-craft-to-la",
+)
+"""The optimising pipeline: shared subexpressions merged, dead code removed,
+value sets pruned to what positions can reach, dead residual directions
+removed."""
+
+PIPELINES: dict[str, tuple[str, ...]] = {"-O0": O0, "-O2": O2}
 """Pipelines by the name the API and ``raspir compile --pipeline`` accept."""
 
-DEFAULT = O0
+DEFAULT = O2
 
 PassSpec = str | ModulePass
 
@@ -37,8 +56,11 @@ def resolve(pipeline: str | Sequence[PassSpec]) -> list[ModulePass]:
     """Passes from a pipeline name (``-O0``), a comma-separated pipeline text
     (``convert-rasp-to-sa,schedule-layers``, options in braces) or a list of
     pass specs and pass objects."""
+    from xdsl.transforms import get_all_passes
+
     from raspir.universe import RASPIR_UNIVERSE
 
+    available = {**get_all_passes(), **RASPIR_UNIVERSE.all_passes}
     if isinstance(pipeline, str):
         if pipeline in PIPELINES:
             return resolve(PIPELINES[pipeline])
@@ -51,7 +73,7 @@ def resolve(pipeline: str | Sequence[PassSpec]) -> list[ModulePass]:
             ) from None
         passes = []
         for spec in specs:
-            factory = RASPIR_UNIVERSE.all_passes.get(spec.name)
+            factory = available.get(spec.name)
             if factory is None:
                 known = ", ".join([*PIPELINES, *sorted(RASPIR_UNIVERSE.all_passes)])
                 raise InvalidArgumentError(

@@ -61,6 +61,20 @@ def _convert_craft_to_la() -> type[ModulePass]:
     return ConvertCraftToLaPass
 
 
+def _craft_eliminate_dead_directions() -> type[ModulePass]:
+    from raspir.passes.craft_eliminate_dead_directions import (
+        CraftEliminateDeadDirectionsPass,
+    )
+
+    return CraftEliminateDeadDirectionsPass
+
+
+def _rasp_prune_value_sets() -> type[ModulePass]:
+    from raspir.passes.rasp_prune_value_sets import RaspPruneValueSetsPass
+
+    return RaspPruneValueSetsPass
+
+
 def _jax() -> type[Target]:
     from raspir.backend.jax_emit import JaxTarget
 
@@ -73,6 +87,8 @@ RASPIR_UNIVERSE = Universe(
         "convert-rasp-to-sa": _convert_rasp_to_sa,
         "convert-sa-to-craft": _convert_sa_to_craft,
         "convert-craft-to-la": _convert_craft_to_la,
+        "craft-eliminate-dead-directions": _craft_eliminate_dead_directions,
+        "rasp-prune-value-sets": _rasp_prune_value_sets,
         "schedule-layers": _schedule_layers,
     },
     all_targets={"jax": _jax},

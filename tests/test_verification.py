@@ -18,7 +18,7 @@ from raspir.testing.library import LIB_PROGRAMS
 from raspir.tools import cli
 from raspir.verification import Divergence, Report, verify
 
-LEVELS = "import -> convert-rasp-to-sa -> schedule-layers -> convert-sa-to-craft -> convert-craft-to-la"
+LEVELS = " -> ".join(["import", *DEFAULT])
 
 LAYERS = {
     "length": 1,

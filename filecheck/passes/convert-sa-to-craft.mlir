@@ -226,3 +226,22 @@ rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
 // PIPE-NEXT: }
 
 // CHECK: rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+
+// -----
+
+// A selector that selects every pair (here `true`) scores every key from
+// `one` alone: its head reads neither tokens nor indices. The count's BOS key
+// scores c like the others (one x one = c, nothing more); the mean's BOS key
+// scores c/2 (one x one = c, then -c/2 from one x BOS).
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+  %x = sa.tokens "x" : !rasp.sop<numerical> values {1, 2} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %n = sa.count "n" %tokens, %tokens true sharpness 6.0 margin 0.01 : !rasp.sop<numerical> values {1, 2} noise 0.0 layer 0
+  %mean = sa.aggregate "mean" %indices, %tokens, %x true sharpness 8.0 : !rasp.sop<numerical> values {1, 1.5, 2} noise 0.0 layer 0
+  sa.output %mean : !rasp.sop<numerical>
+}
+
+// CHECK: craft.head "n" qk {(one, one): 6.0} ov {(tokens:"BOS", n.inverse_width): 1.0}
+// CHECK: craft.head "mean" qk {(one, one): 8.0, (one, tokens:"BOS"): -4.0} ov {(x, mean): 1.0}

@@ -19,6 +19,7 @@ from xdsl.targets.mlir import MLIRTarget
 from xdsl.utils.exceptions import PassFailedException
 
 from raspir.backend.model import CompiledModel
+from raspir.backend.stats import stage_stats as measure
 from raspir.dialects import la
 from raspir.dialects.values import Value
 from raspir.errors import InvalidArgumentError, UnsupportedProgramError
@@ -46,23 +47,26 @@ def compile_rasp_to_model(
     compiler_pad: Value = COMPILER_PAD,
     mlp_exactness: Any = None,
     *,
-    pipeline: str | Sequence[Any] = "-O0",
+    pipeline: str | Sequence[Any] = "-O2",
     dump_ir: str | Path | None = None,
     print_ir: bool | IO[str] = False,
     on_stage: Callable[[str, float], None] | None = None,
+    stats: bool = False,
 ) -> CompiledModel:
     """Compile a RASP program to a transformer (Tracr's ``compile_rasp_to_model``).
 
     ``mlp_exactness`` is accepted for compatibility and ignored: raspir derives
     every constant from the value sets, ``max_seq_len`` and float32 precision.
-    ``pipeline`` is a pipeline name (``-O0``), a pipeline text or a list of
+    ``pipeline`` is a pipeline name (``-O2``, ``-O0``), a pipeline text or a list of
     passes, and must end at the la level. ``dump_ir`` writes the IR after every
     stage to ``NN-stage.mlir`` files in that directory; ``print_ir`` prints it
     (to stdout, or to the stream given). ``on_stage(name, seconds)`` is called
-    as each stage finishes.
+    as each stage finishes. ``stats`` records the model's sizes after every
+    stage in ``CompiledModel.stage_stats`` (what each pass bought).
     """
     del mlp_exactness
     timings: dict[str, float] = {}
+    stage_stats: list[tuple[str, dict]] = []
     dump = Path(dump_ir) if dump_ir is not None else None
     if dump is not None:
         dump.mkdir(parents=True, exist_ok=True)
@@ -72,6 +76,8 @@ def compile_rasp_to_model(
         timings[name] = time.perf_counter() - started
         if on_stage is not None:
             on_stage(name, timings[name])
+        if stats:
+            stage_stats.append((name, measure(module)))
         if dump is not None:
             (dump / f"{index:02d}-{name}.mlir").write_text(_text(module))
         if stream is not None:
@@ -116,4 +122,5 @@ def compile_rasp_to_model(
     if on_stage is not None:
         on_stage("emit", timings["emit"])
     compiled.timings = timings
+    compiled.stage_stats = stage_stats
     return compiled

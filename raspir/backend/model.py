@@ -230,6 +230,8 @@ class CompiledModel:
     """IR text by level (``rasp``, ``la``) when known."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per compile stage (not saved: it differs from run to run)."""
+    stage_stats: list[tuple[str, dict]] = field(default_factory=list)
+    """Sizes after every compile stage, when asked for (``stats=True``)."""
     params: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

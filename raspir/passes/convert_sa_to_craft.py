@@ -147,11 +147,27 @@ class _Builder:
         return pairs
 
     def scores(self, op: sa.HeadOp, bos_score: float) -> craft.MatrixAttr:
+        """Selected pairs score ``c``, the BOS key ``bos_score·c``.
+
+        A selector that selects every pair (``true``, or a relation holding
+        for all values) scores every key from ``one`` alone, so it reads
+        neither its keys nor its queries.
+        """
         c = op.sharpness.data
+        selected = self.selected(op)
+        key_values = rasp.value_set_of(op.keys) or ()
+        query_values = rasp.value_set_of(op.queries) or ()
+        if None not in key_values and None not in query_values:
+            if len(selected) == len(key_values) * len(query_values):
+                return craft.MatrixAttr(
+                    [
+                        (craft.ONE, craft.ONE, c),
+                        (craft.ONE, self.bos, (bos_score - 1) * c),
+                    ]
+                )
         key_dirs, query_dirs = self.directions(op.keys), self.directions(op.queries)
         entries: list[Entry] = [
-            (query_dirs[value_key(q)], key_dirs[value_key(k)], c)
-            for k, q in self.selected(op)
+            (query_dirs[value_key(q)], key_dirs[value_key(k)], c) for k, q in selected
         ]
         entries.append((craft.ONE, self.bos, bos_score * c))
         return craft.MatrixAttr(entries)

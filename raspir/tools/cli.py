@@ -165,9 +165,14 @@ def cmd_compile(args: argparse.Namespace) -> int:
         dump_ir=args.dump_ir,
         print_ir=args.print_ir_after_all,
         on_stage=on_stage,
+        stats=args.stats,
     )
     model.save(out)
     print(model.summary(name))
+    if args.stats:
+        from raspir.backend.stats import stats_table
+
+        print(stats_table(model.stage_stats))
     print(f"  wrote {out}/: {', '.join(sorted(p.name for p in out.iterdir()))}")
     return 0
 
@@ -238,9 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the IR after every stage",
     )
     compile_.add_argument(
+        "--stats",
+        action="store_true",
+        help="print the model's sizes after every pass",
+    )
+    compile_.add_argument(
         "--pipeline",
-        default="-O0",
-        help="a named pipeline (-O0) or comma-separated passes ending at la",
+        default="-O2",
+        help="a named pipeline (-O2, the default, or -O0) or comma-separated passes ending at la",
     )
     compile_.set_defaults(run=cmd_compile)
     run = commands.add_parser("run", help="run a compiled model on one input")

@@ -31,13 +31,13 @@ import pytest
 import raspir
 from raspir import compile_rasp_to_model, lib, rasp
 from raspir.backend.model import FILES
-from raspir.pipeline import O0
+from raspir.pipeline import O0, O2
 from raspir.testing.library import LIB_PROGRAMS
 
 VOCAB = {"a", "b", "c"}
 MAX_SEQ_LEN = 5
-STAGES = ["import", *O0]
-"""The stages of a default (-O0) compile, in order; ``emit`` follows them."""
+STAGES = ["import", *O2]
+"""What the default pipeline (-O2) records, import first."""
 TRACR_LAYER_NAMES = (
     "attn/query",
     "attn/key",
@@ -47,7 +47,6 @@ TRACR_LAYER_NAMES = (
     "mlp/linear_2",
 )
 SUBPROCESS_TIMEOUT = 300
-
 
 # -- shared programs and models ------------------------------------------------
 
@@ -190,7 +189,9 @@ def test_residual_labels_are_tracr_strings() -> None:
     assert len(set(labels)) == len(labels)
     assert {"one", "tokens:a", "tokens:b", "tokens:c", "indices:0"} <= set(labels)
     assert {f"reverse:{v}" for v in VOCAB} <= set(labels)
-    assert {f"length:{n}" for n in range(MAX_SEQ_LEN + 1)} <= set(labels)
+    # -O2 prunes the impossible length 0 (every input has a token).
+    assert {f"length:{n}" for n in range(1, MAX_SEQ_LEN + 1)} <= set(labels)
+    assert "length:0" not in labels
 
 
 def test_model_config_and_params_have_tracr_names_and_shapes() -> None:
@@ -292,9 +293,10 @@ def test_input_encoder_maps_vocab_bos_and_pad() -> None:
 
 def test_output_encoders() -> None:
     categorical = model("length").output_encoder
-    assert categorical.decoding_map == dict(enumerate(range(MAX_SEQ_LEN + 1)))
-    assert categorical.encoding_map == {v: v for v in range(MAX_SEQ_LEN + 1)}
-    assert categorical.decode([3, 0]) == [3, 0]
+    lengths = range(1, MAX_SEQ_LEN + 1)  # -O2 prunes the impossible length 0
+    assert categorical.decoding_map == dict(enumerate(lengths))
+    assert categorical.encoding_map == {v: i for i, v in enumerate(lengths)}
+    assert categorical.decode([3, 0]) == [4, 1]
     numerical = model("frac_prevs").output_encoder
     assert type(numerical).__name__ == "NumericalEncoder"
     assert not hasattr(numerical, "decoding_map")
@@ -753,17 +755,23 @@ def compile_frac_prevs(**options):
     return compile_rasp_to_model(program("frac_prevs"), VOCAB, MAX_SEQ_LEN, **options)
 
 
+def assert_same_model(one, other, what) -> None:
+    assert other.source == one.source, what
+    assert other.info == one.info, what
+    assert other.ir == one.ir, what
+    assert set(other.weights) == set(one.weights)
+    for key, array in one.weights.items():
+        assert np.array_equal(other.weights[key], array), (what, key)
+
+
 def test_pipeline_spellings_give_the_same_model() -> None:
-    reference = compile_frac_prevs()
-    for pipeline in ["-O0", ",".join(O0), list(O0), ["-O0"]]:
-        other = compile_frac_prevs(pipeline=pipeline)
-        assert other.source == reference.source, pipeline
-        assert other.info == reference.info, pipeline
-        assert other.ir == reference.ir, pipeline
-        assert set(other.weights) == set(reference.weights)
-        for key, array in reference.weights.items():
-            assert np.array_equal(other.weights[key], array), (pipeline, key)
+    reference = compile_frac_prevs(pipeline="-O0")
+    for pipeline in [",".join(O0), list(O0), ["-O0"]]:
+        assert_same_model(reference, compile_frac_prevs(pipeline=pipeline), pipeline)
     assert reference.info["pipeline"] == list(O0)
+    default = compile_frac_prevs()
+    assert_same_model(default, compile_frac_prevs(pipeline="-O2"), "-O2")
+    assert default.info["pipeline"] == list(O2)
 
 
 def test_mlp_exactness_is_accepted_and_changes_nothing() -> None:
@@ -816,8 +824,8 @@ def test_dump_ir_writes_one_file_per_stage(tmp_path: Path) -> None:
     assert files == [f"{i:02d}-{stage}.mlir" for i, stage in enumerate(STAGES)]
     texts = [(tmp_path / "dump" / f).read_text() for f in files]
     assert "rasp.program" in texts[0] and "sa." not in texts[0]
-    assert "sa.program" in texts[1]
-    assert "craft.model" in texts[3]
+    assert "sa.program" in texts[STAGES.index("convert-rasp-to-sa")]
+    assert "craft.model" in texts[STAGES.index("convert-sa-to-craft")]
     assert "la.model" in texts[-1] and "craft.model" not in texts[-1]
     assert texts[0] == m.ir["rasp"] and texts[-1] == m.ir["la"]
 

@@ -23,7 +23,7 @@ from raspir.errors import InvalidInputError
 from raspir.frontend.rasp_import import to_rasp_ir
 from raspir.interpreters.craft import CraftMachine
 from raspir.interpreters.la import LaRun, encode, run_model
-from raspir.pipeline import stages
+from raspir.pipeline import O0, stages
 from raspir.testing.library import LIB_PROGRAMS
 
 RELATIVE = 1e-5
@@ -46,7 +46,7 @@ class Lowered:
             max_seq_len,
             causal=causal,
         )
-        levels = dict(stages(module))
+        levels = dict(stages(module, O0))  # craft lowered as it is
         self.craft = levels["convert-sa-to-craft"].body.block.first_op
         self.la = levels["convert-craft-to-la"].body.block.first_op
         assert isinstance(self.craft, craft.ModelOp)

@@ -95,6 +95,17 @@ def compiled(workdir: Path):
                 "-o",
                 "early",
             ),
+            "stats": (
+                "compile",
+                f"{LIB}:reverse",
+                "--vocab",
+                "a,b",
+                "--max-seq-len",
+                "4",
+                "--stats",
+                "-o",
+                "stats",
+            ),
             "bad-pipeline": ("compile", f"{LIB}:sort", *sort, "--pipeline", "nope{"),
             "bad-program": ("compile", f"{LIB}:nope", *sort),
             "too-long": (
@@ -231,3 +242,28 @@ def test_run_errors_are_one_line(ran, case, message):
         "raspir: error: "
     )
     assert message in result.stderr
+
+
+def test_stats_show_what_each_pass_bought(compiled):
+    from raspir.pipeline import O2
+
+    result = compiled["stats"]
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("stage "))
+    assert lines[start].split() == [
+        "stage",
+        "layers",
+        "heads",
+        "residual",
+        "mlp",
+        "params",
+        "nonzeros",
+    ]
+    rows = [line.split() for line in lines[start + 1 : start + 2 + len(O2)]]
+    assert [row[0] for row in rows] == ["import", *O2]
+    residual = {row[0]: int(row[3].replace(",", "")) for row in rows}
+    # Pruning reverse's position arithmetic removes impossible values.
+    assert residual["rasp-prune-value-sets"] < residual["import"]
+    final = rows[-1]
+    assert final[1] == "4" and all(cell != "-" for cell in final[1:])

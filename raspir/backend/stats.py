@@ -1,0 +1,75 @@
+"""How big a program is at each level: what ``raspir compile --stats`` prints.
+
+At the rasp and sa levels the residual width is what the s-ops would take
+(one direction per non-``None`` value of a categorical s-op, one per numerical
+s-op, plus ``one`` and BOS); sa also counts its heads and MLPs and, once
+scheduled, its layers. A craft model is measured by lowering a copy to la, so
+its numbers are exactly those of the model it would become.
+"""
+
+from __future__ import annotations
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+
+from raspir.dialects import craft, la, rasp, sa
+
+COLUMNS = ("layers", "heads", "residual", "mlp", "params", "nonzeros")
+
+
+def _directions(ops) -> int:
+    width = 2  # `one` and BOS
+    for op in ops:
+        if isinstance(op, rasp.SOpOp):
+            if op.encoding == rasp.NUMERICAL:
+                width += 1
+            else:
+                width += sum(v is not None for v in op.values.data)
+    return width
+
+
+def stage_stats(module: ModuleOp) -> dict[str, int | None]:
+    """The sizes this module's program has at its level (None: not defined yet)."""
+    from raspir.backend.model import _sizes, tracr_params
+    from raspir.passes.convert_craft_to_la import ConvertCraftToLaPass
+    from raspir.passes.schedule_layers import layer_count
+
+    top = module.body.block.first_op
+    stats: dict[str, int | None] = dict.fromkeys(COLUMNS)
+    if isinstance(top, rasp.ProgramOp):
+        stats["residual"] = _directions(top.body.block.ops)
+    elif isinstance(top, sa.ProgramOp):
+        components = [op for op in top.body.block.ops if isinstance(op, sa.ComponentOp)]
+        stats["residual"] = _directions(components)
+        stats["heads"] = sum(sa.ATTENTION in op.SUBLAYERS for op in components)
+        if all(op.layer is not None for op in components if op.SUBLAYERS):
+            stats["layers"] = layer_count(top)
+    elif isinstance(top, craft.ModelOp):
+        lowered = module.clone()
+        ConvertCraftToLaPass().apply(Context(), lowered)
+        return stage_stats(lowered)
+    elif isinstance(top, la.ModelOp):
+        s = _sizes(top, tracr_params(top))
+        stats.update(
+            layers=s.layers,
+            heads=s.heads,
+            residual=s.residual_width,
+            mlp=s.mlp_hidden,
+            params=s.params,
+            nonzeros=s.nonzeros,
+        )
+    return stats
+
+
+def stats_table(rows: list[tuple[str, dict[str, int | None]]]) -> str:
+    """Aligned text: one line per stage."""
+    width = max(len(name) for name, _ in rows)
+    head = f"{'stage':<{width}}  " + "  ".join(f"{c:>9}" for c in COLUMNS)
+
+    def cell(v: int | None) -> str:
+        return f"{'-' if v is None else f'{v:,}':>9}"
+
+    lines = [head]
+    for name, stats in rows:
+        lines.append(f"{name:<{width}}  " + "  ".join(cell(stats[c]) for c in COLUMNS))
+    return "\n".join(lines)
