@@ -71,18 +71,23 @@ class RaspirBackend:
         return lambda: model.forward(ids).block_until_ready()
 
     def sizes(self, model):
-        s = model.sizes
-        return {
-            "layers": s.layers,
-            "heads_max": s.max_heads,
-            "heads": s.heads,
-            "key_size": s.key_size,
-            "residual": s.residual_width,
-            "mlp_max": s.max_mlp_hidden,
-            "mlp": s.mlp_hidden,
-            "params": s.params,
-            "nonzeros": s.nonzeros,
-        }
+        return raspir_sizes(model)
+
+
+def raspir_sizes(model) -> dict:
+    """A raspir model's sizes under the benchmark's column names."""
+    s = model.sizes
+    return {
+        "layers": s.layers,
+        "heads_max": s.max_heads,
+        "heads": s.heads,
+        "key_size": s.key_size,
+        "residual": s.residual_width,
+        "mlp_max": s.max_mlp_hidden,
+        "mlp": s.mlp_hidden,
+        "params": s.params,
+        "nonzeros": s.nonzeros,
+    }
 
 
 class TracrBackend:

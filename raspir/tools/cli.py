@@ -97,6 +97,25 @@ def _add_program_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pad", default=None, help="padding token")
 
 
+def _add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-O",
+        dest="level",
+        choices=["0", "2"],
+        default="2",
+        help="-O2 optimises (the default), -O0 does not",
+    )
+    parser.add_argument(
+        "--pipeline",
+        metavar="PASSES",
+        help="comma-separated passes to run instead (ending at la for compile)",
+    )
+
+
+def _pipeline(args: argparse.Namespace) -> str:
+    return args.pipeline if args.pipeline is not None else f"-O{args.level}"
+
+
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """The compile settings the program arguments give, as keyword arguments."""
     from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD
@@ -138,6 +157,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         args.max_seq_len,
         samples=args.samples,
         seed=args.seed,
+        passes=_pipeline(args),
         **_settings(args),
     )
     print(report)
@@ -161,7 +181,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         parse_vocab(args.vocab),
         args.max_seq_len,
         **_settings(args),
-        pipeline=args.pipeline,
+        pipeline=_pipeline(args),
         dump_ir=args.dump_ir,
         print_ir=args.print_ir_after_all,
         on_stage=on_stage,
@@ -226,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_program_arguments(check)
     check.add_argument("--samples", type=int, default=200, help="random inputs to try")
     check.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    _add_pipeline_arguments(check)
     check.set_defaults(run=cmd_verify)
     compile_ = commands.add_parser(
         "compile", help="compile a program to a transformer (JAX module + weights)"
@@ -247,11 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the model's sizes after every pass",
     )
-    compile_.add_argument(
-        "--pipeline",
-        default="-O2",
-        help="a named pipeline (-O2, the default, or -O0) or comma-separated passes ending at la",
-    )
+    _add_pipeline_arguments(compile_)
     compile_.set_defaults(run=cmd_compile)
     run = commands.add_parser("run", help="run a compiled model on one input")
     run.add_argument("model", metavar="DIR", help="a directory written by compile")

@@ -86,6 +86,17 @@ def compiled(workdir: Path):
                 "--max-seq-len",
                 "2",
             ),
+            "o0": (
+                "compile",
+                f"{LIB}:reverse",
+                "--vocab",
+                "a,b",
+                "--max-seq-len",
+                "4",
+                "-O0",
+                "-o",
+                "o0",
+            ),
             "stops-early": (
                 "compile",
                 f"{LIB}:sort",
@@ -267,3 +278,14 @@ def test_stats_show_what_each_pass_bought(compiled):
     assert residual["rasp-prune-value-sets"] < residual["import"]
     final = rows[-1]
     assert final[1] == "4" and all(cell != "-" for cell in final[1:])
+
+
+def test_o0_and_o2_choose_the_pipeline(compiled, workdir):
+    from raspir.pipeline import O0, O2
+
+    assert compiled["o0"].returncode == 0, compiled["o0"].stderr
+    o0 = json.loads((workdir / "o0" / "model.json").read_text())
+    o2 = json.loads((workdir / "stats" / "model.json").read_text())
+    assert (o0["pipeline"], o2["pipeline"]) == (list(O0), list(O2))
+    # Pruning reverse's impossible position values makes -O2 narrower.
+    assert o2["sizes"]["residual_width"] < o0["sizes"]["residual_width"]
