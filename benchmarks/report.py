@@ -33,6 +33,7 @@ SIZE = [
     ("nonzeros", "non-zeros"),
 ]
 EXACT = [("seq_acc", "seq acc"), ("tok_acc", "token acc")]
+HIGHER_IS_BETTER = {"seq_acc", "tok_acc"}
 SCALING = [
     ("compile_warm_s", "compile s"),
     ("params", "params"),
@@ -315,9 +316,24 @@ def readme_section(data: dict, images: list[Path], readme: Path) -> str:
         "| column | geomean raspir/Tracr |",
         "|---|---|",
     ]
+    behind = []
     for key, label in columns:
         r = geomean([ratio(value(x, MAIN, key), value(x, REFERENCE, key)) for x in lib])
         lines.append(f"| {label} | {show_ratio(r)} |")
+        slower = [
+            x
+            for x in lib
+            if (q := ratio(value(x, MAIN, key), value(x, REFERENCE, key))) is not None
+            and (q < 1 if key in HIGHER_IS_BETTER else q > 1)
+        ]
+        if slower:
+            behind.append(f"{label} on {len(slower)} of {len(lib)}")
+    lines += [
+        "",
+        "Rows where raspir is behind Tracr, per column: "
+        + ("; ".join(behind) if behind else "none")
+        + " (see `latest.md` for which).",
+    ]
     counts = exact_counts(data)
     lines += [
         "",
