@@ -95,7 +95,9 @@ def main() -> None:
     for key, label in COLUMNS:
         shown = []
         for level in (1, 2):  # the -O0 and -O2 columns of a row
-            ratios = [row[level][key] / row[3][key] for row in rows if row[3]]
+            ratios = [
+                row[level][key] / row[3][key] for row in rows if row[3] and row[3][key]
+            ]
             mean = geomean(ratios)
             shown.append("–" if mean is None else f"{mean:.2f}")
         target = f"≤ {TARGETS[key]}" if key in TARGETS else ""
