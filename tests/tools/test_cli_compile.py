@@ -222,11 +222,13 @@ def test_dump_print_and_pipeline_options(compiled, workdir):
     ],
 )
 def test_compile_errors_are_one_line(compiled, case, message):
-    result = compiled[case]
+    assert_one_line_error(compiled[case], message)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, message: str) -> None:
     assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith(
-        "raspir: error: "
-    )
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("raspir: error: ")
     assert message in result.stderr
 
 
@@ -247,12 +249,7 @@ def test_run_prints_the_decoded_output(ran):
     ],
 )
 def test_run_errors_are_one_line(ran, case, message):
-    result = ran[case]
-    assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith(
-        "raspir: error: "
-    )
-    assert message in result.stderr
+    assert_one_line_error(ran[case], message)
 
 
 def test_stats_show_what_each_pass_bought(compiled):
