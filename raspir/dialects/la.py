@@ -46,7 +46,7 @@ from typing import ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import ArrayAttr, IntAttr, StringAttr, SymbolRefAttr
-from xdsl.ir import Attribute, Data, Dialect, Region
+from xdsl.ir import Attribute, Block, Data, Dialect, Region
 from xdsl.irdl import (
     IRDLOperation,
     irdl_attr_definition,
@@ -793,8 +793,7 @@ def residual_label(direction: Direction) -> str:
 
 
 def new_model(like: ProgramBase, ops: Iterable[IRDLOperation]) -> ModelOp:
-    from xdsl.ir import Block
-
+    """An la model with the settings of ``like`` and the body ``ops``."""
     return ModelOp.like(like, Region(Block(list(ops))))
 
 
