@@ -130,7 +130,8 @@ class Sizes:
     nonzeros: int
 
 
-def _sizes(model: la.ModelOp, params: dict[str, dict[str, np.ndarray]]) -> Sizes:
+def sizes_of(model: la.ModelOp, params: dict[str, dict[str, np.ndarray]]) -> Sizes:
+    """The sizes of an la model whose Tracr-named ``params`` are given."""
     attention = [op for op in model.sublayers if isinstance(op, la.AttentionOp)]
     mlps = [op for op in model.sublayers if isinstance(op, la.MLPOp)]
     heads = [sum(1 for h in op.head_labels if h) for op in attention]
@@ -271,7 +272,7 @@ class CompiledModel:
         return cls(
             source=emit_source(model, FILES["weights"]),
             weights=la.weight_table(model),
-            info=_info(model, _sizes(model, params), pipeline),
+            info=_info(model, sizes_of(model, params), pipeline),
             ir=dict(ir or {}),
             params=params,
         )

@@ -30,7 +30,7 @@ def _directions(ops) -> int:
 
 def stage_stats(module: ModuleOp) -> dict[str, int | None]:
     """The sizes this module's program has at its level (None: not defined yet)."""
-    from raspir.backend.model import _sizes, tracr_params
+    from raspir.backend.model import sizes_of, tracr_params
     from raspir.passes.convert_craft_to_la import ConvertCraftToLaPass
     from raspir.passes.schedule_layers import layer_count
 
@@ -49,7 +49,7 @@ def stage_stats(module: ModuleOp) -> dict[str, int | None]:
         ConvertCraftToLaPass().apply(Context(), lowered)
         return stage_stats(lowered)
     elif isinstance(top, la.ModelOp):
-        s = _sizes(top, tracr_params(top))
+        s = sizes_of(top, tracr_params(top))
         stats.update(
             layers=s.layers,
             heads=s.heads,

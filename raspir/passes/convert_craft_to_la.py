@@ -36,6 +36,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import craft, la
 from raspir.dialects.values import order_key, value_key
+from raspir.passes import replace_each
 
 FLOAT = np.float32
 
@@ -284,12 +285,11 @@ class ConvertCraftToLaPass(ModulePass):
             raise PassFailedException(
                 f"convert-craft-to-la: inline_limit must be >= 0, got {self.inline_limit}"
             )
-        for model in list(op.walk()):
-            if isinstance(model, craft.ModelOp):
-                lowered = _Layout(model, self.inline_limit).lower(self.uniform)
-                model.parent_block().insert_op_before(lowered, model)  # type: ignore[union-attr]
-                model.detach()
-                model.erase(safe_erase=False)
+        replace_each(
+            op,
+            craft.ModelOp,
+            lambda model: _Layout(model, self.inline_limit).lower(self.uniform),
+        )
         for remaining in op.walk():
             if remaining.dialect_name() == "craft":
                 raise PassFailedException(

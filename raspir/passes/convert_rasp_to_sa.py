@@ -35,6 +35,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import rasp, sa
 from raspir.dialects.values import Value, format_value, value_key
+from raspir.passes import replace_each
 
 UNIT_ROUNDOFF = 2.0**-24
 """float32 unit roundoff: the relative error of one rounded operation."""
@@ -530,12 +531,11 @@ class ConvertRaspToSaPass(ModulePass):
     """Noise allowed on a numerical output, relative to its largest magnitude."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for program in list(op.walk()):
-            if isinstance(program, rasp.ProgramOp):
-                lowered = _Lowering(program, self.numerical_tolerance).lower()
-                program.parent_block().insert_op_before(lowered, program)  # type: ignore[union-attr]
-                program.detach()
-                program.erase(safe_erase=False)
+        replace_each(
+            op,
+            rasp.ProgramOp,
+            lambda program: _Lowering(program, self.numerical_tolerance).lower(),
+        )
         for remaining in op.walk():
             if remaining.dialect_name() == "rasp":
                 raise _fail(remaining, "is still present after convert-rasp-to-sa")

@@ -27,6 +27,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import craft, rasp, sa
 from raspir.dialects.values import Value, value_key
+from raspir.passes import replace_each
 
 Entry = tuple[craft.Index, craft.Index, float]
 
@@ -331,12 +332,7 @@ class ConvertSaToCraftPass(ModulePass):
     name = "convert-sa-to-craft"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for program in list(op.walk()):
-            if isinstance(program, sa.ProgramOp):
-                model = _Builder(program).build()
-                program.parent_block().insert_op_before(model, program)  # type: ignore[union-attr]
-                program.detach()
-                program.erase(safe_erase=False)
+        replace_each(op, sa.ProgramOp, lambda program: _Builder(program).build())
         for remaining in op.walk():
             if remaining.dialect_name() == "sa":
                 raise PassFailedException(

@@ -26,6 +26,7 @@ from xdsl.ir import Block, Region
 from xdsl.passes import ModulePass
 
 from raspir.dialects import craft
+from raspir.passes import replace_each
 
 Block_ = craft.HeadOp | craft.MLPOp
 """A layer's component."""
@@ -122,8 +123,4 @@ class CraftEliminateDeadDirectionsPass(ModulePass):
     name = "craft-eliminate-dead-directions"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for model in list(op.walk()):
-            if isinstance(model, craft.ModelOp):
-                model.parent_block().insert_op_before(eliminate(model), model)  # type: ignore[union-attr]
-                model.detach()
-                model.erase(safe_erase=False)
+        replace_each(op, craft.ModelOp, eliminate)
