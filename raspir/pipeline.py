@@ -26,17 +26,21 @@ O0: tuple[str, ...] = (
 """rasp → sa → scheduled sa → craft → la, no optimisation."""
 
 O2: tuple[str, ...] = (
+    "canonicalize",
     "cse",
-    "dce",
+    "rasp-fuse-maps",
     "rasp-prune-value-sets",
+    "canonicalize",
+    "dce",
     "convert-rasp-to-sa",
     "schedule-layers",
     "convert-sa-to-craft",
     "craft-eliminate-dead-directions",
     "convert-craft-to-la",
 )
-"""The optimising pipeline: shared subexpressions merged, dead code removed,
-value sets pruned to what positions can reach, dead residual directions
+"""The optimising pipeline: trivial ops simplified, shared subexpressions
+merged, chains of maps fused, value sets pruned to what positions can reach
+(which can make more ops trivial), dead code and dead residual directions
 removed."""
 
 PIPELINES: dict[str, tuple[str, ...]] = {"-O0": O0, "-O2": O2}

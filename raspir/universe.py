@@ -69,6 +69,12 @@ def _craft_eliminate_dead_directions() -> type[ModulePass]:
     return CraftEliminateDeadDirectionsPass
 
 
+def _rasp_fuse_maps() -> type[ModulePass]:
+    from raspir.passes.rasp_fuse_maps import RaspFuseMapsPass
+
+    return RaspFuseMapsPass
+
+
 def _rasp_prune_value_sets() -> type[ModulePass]:
     from raspir.passes.rasp_prune_value_sets import RaspPruneValueSetsPass
 
@@ -88,6 +94,7 @@ RASPIR_UNIVERSE = Universe(
         "convert-sa-to-craft": _convert_sa_to_craft,
         "convert-craft-to-la": _convert_craft_to_la,
         "craft-eliminate-dead-directions": _craft_eliminate_dead_directions,
+        "rasp-fuse-maps": _rasp_fuse_maps,
         "rasp-prune-value-sets": _rasp_prune_value_sets,
         "schedule-layers": _schedule_layers,
     },

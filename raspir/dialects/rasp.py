@@ -58,7 +58,13 @@ from xdsl.irdl import (
 )
 from xdsl.parser import AttrParser, Parser
 from xdsl.printer import Printer
-from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure
+from xdsl.traits import (
+    HasCanonicalizationPatternsTrait,
+    HasParent,
+    IsolatedFromAbove,
+    IsTerminator,
+    Pure,
+)
 from xdsl.utils.exceptions import VerifyException
 
 from raspir.dialects.values import (
@@ -468,6 +474,16 @@ def _naming(op: Operation) -> Iterator[None]:
         raise VerifyException(f"{where}: {e}") from e
 
 
+class RaspCanonicalization(HasCanonicalizationPatternsTrait):
+    """The rasp patterns ``canonicalize`` applies (raspir.passes.rasp_canonicalization)."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls):
+        from raspir.passes.rasp_canonicalization import PATTERNS
+
+        return PATTERNS
+
+
 class SOpOp(IRDLOperation):
     """Base of every op producing an s-op: a label, a value set, a typed result."""
 
@@ -475,7 +491,7 @@ class SOpOp(IRDLOperation):
     values = prop_def(ValueSetAttr)
     result = result_def(SOpType)
 
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), RaspCanonicalization())
 
     OPERAND_COUNT: ClassVar[int] = 0
 
@@ -555,7 +571,7 @@ class SelectorOp(IRDLOperation):
     label = prop_def(StringAttr)
     result = result_def(SelectorType)
 
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), RaspCanonicalization())
 
     OPERAND_COUNT: ClassVar[int] = 2
 

@@ -358,6 +358,42 @@ def steps(points: list[tuple[float, Value]], numerical_output: bool) -> list[Ste
     return out
 
 
+def pair_classes(
+    table: TableAttr, numerical_output: bool
+) -> tuple[list[list[Value]], list[list[Value]]]:
+    """The values of each input of a pair table, grouped into classes of values
+    with the same row (first input) or column (second input) of the table.
+
+    A pair lookup needs one unit per pair of classes, not per pair of values
+    (docs/constructions.md). ``None`` inputs are left out: they have no
+    direction. Entries that write nothing (``None``, ``error``, a numerical 0)
+    count as equal.
+    """
+
+    def effect(out: Value) -> tuple | None:
+        if out is None or out is UNDEFINED:
+            return None
+        if numerical_output:
+            return None if as_number(out) == 0.0 else ("number", as_number(out))
+        return value_key(out)
+
+    entries = {value_key(key): out for key, out in table.data}
+    xs = {value_key(k[0]): k[0] for k, _ in table.data if k[0] is not None}
+    ys = {value_key(k[1]): k[1] for k, _ in table.data if k[1] is not None}
+
+    def group(members: dict, other: dict, row: bool) -> list[list[Value]]:
+        classes: dict[tuple, list[Value]] = {}
+        for v in members.values():
+            signature = tuple(
+                effect(entries.get(value_key((v, w) if row else (w, v))))
+                for w in other.values()
+            )
+            classes.setdefault(signature, []).append(v)
+        return list(classes.values())
+
+    return group(xs, ys, True), group(ys, xs, False)
+
+
 def slope(gap: float, margin: float) -> float:
     """Steepness of a step that is flat beyond ``margin`` of the values it splits."""
     return 2.0 / (gap - 2.0 * margin)

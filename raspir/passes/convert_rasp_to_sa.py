@@ -257,13 +257,19 @@ class _Lowering:
     def pair_lookup(
         self, op: rasp.SequenceMapOp | rasp.LinearSequenceMapOp
     ) -> tuple[sa.ComponentOp, float]:
-        delta = self.noise[op.fst] + self.noise[op.snd]
-        if delta >= 0.5:
-            raise _fail(op, f"input noise {delta:.3g} too large for a pair lookup")
         if isinstance(op, rasp.LinearSequenceMapOp):
             table = _linear_table(op)
         else:
             table = op.table
+        # A unit sums the entries of a class of values; a leaky input's wrong
+        # entries add up over the class.
+        classes = sa.pair_classes(table, _is_numerical(op.result))
+        delta = 0.0
+        for value, groups in zip((op.fst, op.snd), classes, strict=True):
+            k = 1 if _is_clean(value) else max(map(len, groups), default=1)
+            delta += k * self.noise[value]
+        if delta >= 0.5:
+            raise _fail(op, f"input noise {delta:.3g} too large for a pair lookup")
         scale = _magnitude(op.values.data) if _is_numerical(op.result) else 1.0
         noise = 2 * delta * scale + UNIT_ROUNDOFF * scale
         new = sa.PairLookupOp(

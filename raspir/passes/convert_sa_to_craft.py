@@ -199,25 +199,30 @@ class _Builder:
         )
 
     def lookup(self, op: sa.LookupOp | sa.PairLookupOp) -> craft.MLPOp:
+        """One unit per output value (a lookup) or per pair of input classes
+        (a pair lookup), firing when its inputs are in its groups."""
         inputs = [self.directions(v) for v in op.operands]
-        groups: dict[tuple, tuple[Value, list[tuple]]] = {}
-        for key, out in op.table.data:
-            if out is None or out is rasp.UNDEFINED or not self.write(op.result, out):
-                continue
-            args = key if isinstance(op, sa.PairLookupOp) else (key,)
-            if any(a is None for a in args):
-                continue
-            groups.setdefault(
-                (value_key(out),) if isinstance(op, sa.LookupOp) else (value_key(key),),
-                (out, []),
-            )[1].append(args)
+        units: list[tuple[Value, list[list[Value]]]] = []
+        if isinstance(op, sa.LookupOp):
+            groups: dict[tuple, tuple[Value, list[Value]]] = {}
+            for key, out in op.table.data:
+                if key is not None and self.write(op.result, out):
+                    groups.setdefault(value_key(out), (out, []))[1].append(key)
+            units = [(out, [members]) for out, members in groups.values()]
+        else:
+            table = op.table.as_dict()
+            xs, ys = sa.pair_classes(op.table, op.encoding == rasp.NUMERICAL)
+            for a in xs:
+                for b in ys:
+                    out = table[value_key((a[0], b[0]))]
+                    if self.write(op.result, out):
+                        units.append((out, [a, b]))
         fst: list[Entry] = []
         snd: list[Entry] = []
-        for unit, (out, members) in enumerate(groups.values()):
-            for args in members:
-                for dirs, arg in zip(inputs, args, strict=True):
-                    fst.append((dirs[value_key(arg)], unit, 2.0))
-            fst.append((craft.ONE, unit, -1.0 if isinstance(op, sa.LookupOp) else -3.0))
+        for unit, (out, sides) in enumerate(units):
+            for dirs, members in zip(inputs, sides, strict=True):
+                fst += [(dirs[value_key(m)], unit, 2.0) for m in members]
+            fst.append((craft.ONE, unit, 1.0 - 2.0 * len(sides)))
             snd += [(unit, d, w) for d, w in self.write(op.result, out)]
         return self.mlp(op, fst, snd)
 
