@@ -21,12 +21,18 @@ evaluates ``f`` at every ``(L, i)`` with ``1 <= L <= max_seq_len`` and
   ``sequence_map`` of two positional s-ops turns every entry for a pair that no
   ``(L, i)`` produces into ``error``, so its pair lookup gets no unit for it;
 - a map or sequence_map keeps the values its remaining table can still produce
-  (``None`` where an input can be ``None``), a linear_sequence_map the
+  (``None`` where an input can be ``None``), even when nothing upstream changed
+  (a value set inferred by products, or a table composed by ``rasp-fuse-maps``,
+  can list values no entry produces), a linear_sequence_map the
   combinations of its inputs' remaining values;
 - a ``select`` relation drops the pairs holding a removed key or query;
 - a categorical aggregate drops the values its input lost, unless the value is
   its default or a float that several selected numbers could average to.
-  Numerical aggregates and other selector widths keep their value sets.
+  Numerical aggregates keep their value sets;
+- the ``selector_width`` of a select of one s-op against itself with a
+  predicate true for every value paired with itself (``eq``, ``leq``, ...)
+  loses 0: each query selects at least its own position (also in a causal
+  program). Other selector widths keep their value sets.
 
 Soundness: no value an s-op takes on an input it evaluates is ever dropped.
 ``f`` is the interpreter's semantics, so a positional s-op takes exactly the
@@ -105,8 +111,6 @@ class _Pruner:
         tabulated = isinstance(op, rasp.TabulatedOp)
         if tabulated and (self.changed(op) or self.all_exact(op)):
             op.table = self.pruned_table(op)
-        elif tabulated:
-            return
         f = self.evaluate(op)
         if f is not None:
             self.exact[op.result] = f
@@ -119,6 +123,8 @@ class _Pruner:
             new = _keep(old, _linear_values(op))
         elif isinstance(op, rasp.AggregateOp) and self.changed(op):
             new = self.aggregate_values(op)
+        elif isinstance(op, rasp.SelectorWidthOp) and _reflexive(op.selector):
+            new = tuple(v for v in old if v != 0)
         else:
             return
         if len(new) != len(old):
@@ -229,6 +235,24 @@ class _Pruner:
             for v in old
             if value_key(v) not in lost or (isinstance(v, float) and numbers)
         )
+
+
+def _reflexive(selector: SSAValue) -> bool:
+    """Whether every query selects its own position: a select of one s-op
+    against itself whose predicate holds for each value paired with itself.
+    (A query value on which the predicate raises rejects the input.)"""
+    select = selector.owner
+    if not isinstance(select, rasp.SelectOp) or select.keys != select.queries:
+        return False
+    values = [v for v in rasp.value_set_of(select.keys) or () if v is not None]
+    predicate = select.predicate
+    if isinstance(predicate, rasp.RelationAttr):
+        pairs = {value_key(p) for p in predicate.data}
+        return all(value_key((v, v)) in pairs for v in values)
+    try:
+        return all(rasp.compare(predicate.data, v, v) for v in values)
+    except (TypeError, ValueError):
+        return False
 
 
 def _keep(old: Sequence[Value], possible) -> tuple[Value, ...]:
