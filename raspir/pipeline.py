@@ -32,6 +32,7 @@ O2: tuple[str, ...] = (
     "rasp-prune-value-sets",
     "canonicalize",
     "dce",
+    "rasp-choose-encodings",
     "convert-rasp-to-sa",
     "schedule-layers",
     "convert-sa-to-craft",
@@ -103,7 +104,20 @@ def stages(
     """
     current = module.clone()
     ctx = Context()
-    for each in resolve(passes):
+    passes = resolve(passes)
+    for each, name in zip(passes, stage_names(passes), strict=True):
         each.apply(ctx, current)
         current.verify()
-        yield each.name, current.clone()
+        yield name, current.clone()
+
+
+def stage_names(passes: str | Sequence[PassSpec]) -> list[str]:
+    """The stage name of each pass: its name, ``name.2`` when it runs a second
+    time, and so on, so that timings, dumps and reports tell runs apart."""
+    seen: dict[str, int] = {}
+    names = []
+    for each in resolve(passes):
+        seen[each.name] = seen.get(each.name, 0) + 1
+        count = seen[each.name]
+        names.append(each.name if count == 1 else f"{each.name}.{count}")
+    return names

@@ -61,12 +61,24 @@ def _convert_craft_to_la() -> type[ModulePass]:
     return ConvertCraftToLaPass
 
 
+def _craft_compress_residual() -> type[ModulePass]:
+    from raspir.passes.craft_compress_residual import CraftCompressResidualPass
+
+    return CraftCompressResidualPass
+
+
 def _craft_eliminate_dead_directions() -> type[ModulePass]:
     from raspir.passes.craft_eliminate_dead_directions import (
         CraftEliminateDeadDirectionsPass,
     )
 
     return CraftEliminateDeadDirectionsPass
+
+
+def _rasp_choose_encodings() -> type[ModulePass]:
+    from raspir.passes.rasp_choose_encodings import RaspChooseEncodingsPass
+
+    return RaspChooseEncodingsPass
 
 
 def _rasp_fuse_maps() -> type[ModulePass]:
@@ -93,7 +105,9 @@ RASPIR_UNIVERSE = Universe(
         "convert-rasp-to-sa": _convert_rasp_to_sa,
         "convert-sa-to-craft": _convert_sa_to_craft,
         "convert-craft-to-la": _convert_craft_to_la,
+        "craft-compress-residual": _craft_compress_residual,
         "craft-eliminate-dead-directions": _craft_eliminate_dead_directions,
+        "rasp-choose-encodings": _rasp_choose_encodings,
         "rasp-fuse-maps": _rasp_fuse_maps,
         "rasp-prune-value-sets": _rasp_prune_value_sets,
         "schedule-layers": _schedule_layers,

@@ -13,10 +13,13 @@
 // mean, `leq`) or all of it for a count (n, m), whose value is `tokens:"BOS"`
 // copied to a scratch direction. A lookup has one unit per output other than
 // none and 0 (neg: one unit writing -1.5; name: one unit for "first"), a pair
-// lookup one unit per pair, ReLU(2(x_a + y_b) - 3). Discretising MLPs (the
-// counts' second halves, half, sign) have a baseline unit ReLU(one - BOS) and
-// two units per step with slope 2/(gap - 2 margin), silenced at BOS; the
-// linear MLP has the four units ReLU(+-x), ReLU(+-y).
+// lookup one unit per pair of input classes, ReLU(2(x_a + y_b) - 3).
+// Discretising MLPs (the counts' second halves, half, sign) have a baseline
+// unit ReLU(one - BOS) and two units per step with slope 2/(gap - 2 margin),
+// silenced at BOS. A step is rising (active above its threshold: half) or
+// falling (active below it, its change taken off the baseline: the counts,
+// whose inputs 1/(w+1) crowd near 0, and sign), whichever side reaches the
+// nearer extreme input; the linear MLP has the four units ReLU(+-x), ReLU(+-y).
 
 sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" causal {
   %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
@@ -48,13 +51,13 @@ sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" causal {
 // CHECK-NEXT: craft.mlp "neg" hidden 1 fst {(tokens:1, 0): 2.0, (one, 0): -1.0} snd {(0, neg): -1.5}
 // CHECK-NEXT: craft.mlp "name" hidden 1 fst {(indices:0, 0): 2.0, (one, 0): -1.0} snd {(0, name:"first"): 1.0}
 // CHECK-NEXT: craft.mlp "pair" hidden 3 fst {(tokens:1, 0): 2.0, (indices:0, 0): 2.0, (one, 0): -3.0, (tokens:1, 1): 2.0, (indices:1, 1): 2.0, (one, 1): -3.0, (tokens:2, 2): 2.0, (indices:0, 2): 2.0, (one, 2): -3.0} snd {(0, pair:"p"): 1.0, (1, pair:"q"): 1.0, (2, pair:"p"): 1.0}
-// CHECK-NEXT: craft.mlp "n" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (n.inverse_width, 1): 12.76595744680851, (one, 1): -4.819148936170212, (tokens:"BOS", 1): -19.085106382978722, (n.inverse_width, 2): 12.76595744680851, (one, 2): -5.819148936170212, (tokens:"BOS", 2): -19.085106382978722} snd {(0, n:2): 1.0, (1, n:1): 1.0, (1, n:2): -1.0, (2, n:1): -1.0, (2, n:2): 1.0}
-// CHECK-NEXT: craft.mlp "m" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (m.inverse_width, 1): 4.166666666666667, (one, 1): -2.625, (tokens:"BOS", 1): -8.291666666666668, (m.inverse_width, 2): 4.166666666666667, (one, 2): -3.625, (tokens:"BOS", 2): -8.291666666666668} snd {(0, m): 1.0, (1, m): -1.0, (2, m): 1.0}
+// CHECK-NEXT: craft.mlp "n" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (n.inverse_width, 1): -12.76595744680851, (one, 1): 5.819148936170212, (tokens:"BOS", 1): -19.085106382978722, (n.inverse_width, 2): -12.76595744680851, (one, 2): 4.819148936170212, (tokens:"BOS", 2): -19.085106382978722} snd {(0, n:1): 1.0, (1, n:1): -1.0, (1, n:2): 1.0, (2, n:1): 1.0, (2, n:2): -1.0}
+// CHECK-NEXT: craft.mlp "m" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (m.inverse_width, 1): -4.166666666666667, (one, 1): 3.625, (tokens:"BOS", 1): -8.291666666666668, (m.inverse_width, 2): -4.166666666666667, (one, 2): 2.625, (tokens:"BOS", 2): -8.291666666666668} snd {(1, m): 1.0, (2, m): -1.0}
 // CHECK-NEXT: craft.mlp "half" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (x, 1): 2.0, (one, 1): -2.5, (tokens:"BOS", 1): -6.0, (x, 2): 2.0, (one, 2): -3.5, (tokens:"BOS", 2): -6.0} snd {(0, half): 0.5, (1, half): 0.5, (2, half): -0.5}
 // CHECK-NEXT: }
 // CHECK-NEXT: craft.layer 1 {
 // CHECK-NEXT: craft.mlp "diff" hidden 4 fst {(mean, 0): 1.0, (mean, 1): -1.0, (two, 2): 1.0, (two, 3): -1.0} snd {(0, diff): 1.0, (1, diff): -1.0, (2, diff): -0.5, (3, diff): 0.5}
-// CHECK-NEXT: craft.mlp "sign" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (mean, 1): 2.5, (one, 1): -0.75, (tokens:"BOS", 1): -4.75, (mean, 2): 2.5, (one, 2): -1.75, (tokens:"BOS", 2): -4.75} snd {(0, sign:"zero"): 1.0, (1, sign:"pos"): 1.0, (1, sign:"zero"): -1.0, (2, sign:"pos"): -1.0, (2, sign:"zero"): 1.0}
+// CHECK-NEXT: craft.mlp "sign" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (mean, 1): -2.5, (one, 1): 1.75, (tokens:"BOS", 1): -4.75, (mean, 2): -2.5, (one, 2): 0.75, (tokens:"BOS", 2): -4.75} snd {(0, sign:"pos"): 1.0, (1, sign:"pos"): -1.0, (1, sign:"zero"): 1.0, (2, sign:"pos"): 1.0, (2, sign:"zero"): -1.0}
 // CHECK-NEXT: }
 // CHECK-NEXT: craft.unembed categorical {"pos": {sign:"pos" = 1.0}, "zero": {sign:"zero" = 1.0}}
 // CHECK-NEXT: }
@@ -119,11 +122,11 @@ sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
 // CHECK-NEXT: craft.layer 0 {
 // CHECK-NEXT: craft.head "n" qk {(tokens:"a", tokens:"a"): 6.0, (tokens:"b", tokens:"b"): 6.0, (one, tokens:"BOS"): 6.0} ov {(tokens:"BOS", n.inverse_width_2): 1.0}
 // CHECK-NEXT: craft.mlp "n.inverse_width" hidden 2 fst {(tokens:"a", 0): 2.0, (one, 0): -1.0, (tokens:"b", 1): 2.0, (one, 1): -1.0} snd {(0, n.inverse_width): 1.0, (1, n.inverse_width): 2.0}
-// CHECK-NEXT: craft.mlp "n" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (n.inverse_width_2, 1): 12.76595744680851, (one, 1): -4.819148936170212, (tokens:"BOS", 1): -19.085106382978722, (n.inverse_width_2, 2): 12.76595744680851, (one, 2): -5.819148936170212, (tokens:"BOS", 2): -19.085106382978722} snd {(0, n:2): 1.0, (1, n:1): 1.0, (1, n:2): -1.0, (2, n:1): -1.0, (2, n:2): 1.0}
+// CHECK-NEXT: craft.mlp "n" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (n.inverse_width_2, 1): -12.76595744680851, (one, 1): 5.819148936170212, (tokens:"BOS", 1): -19.085106382978722, (n.inverse_width_2, 2): -12.76595744680851, (one, 2): 4.819148936170212, (tokens:"BOS", 2): -19.085106382978722} snd {(0, n:1): 1.0, (1, n:1): -1.0, (1, n:2): 1.0, (2, n:1): 1.0, (2, n:2): -1.0}
 // CHECK-NEXT: }
 // CHECK-NEXT: craft.layer 1 {
 // CHECK-NEXT: craft.head "n_2" qk {(n:1, n:1): 6.0, (n:2, n:2): 6.0, (one, tokens:"BOS"): 6.0} ov {(tokens:"BOS", n_2.inverse_width): 1.0}
-// CHECK-NEXT: craft.mlp "n_2" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (n_2.inverse_width, 1): 12.76595744680851, (one, 1): -4.819148936170212, (tokens:"BOS", 1): -19.085106382978722, (n_2.inverse_width, 2): 12.76595744680851, (one, 2): -5.819148936170212, (tokens:"BOS", 2): -19.085106382978722} snd {(0, n_2:2): 1.0, (1, n_2:1): 1.0, (1, n_2:2): -1.0, (2, n_2:1): -1.0, (2, n_2:2): 1.0}
+// CHECK-NEXT: craft.mlp "n_2" hidden 3 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (n_2.inverse_width, 1): -12.76595744680851, (one, 1): 5.819148936170212, (tokens:"BOS", 1): -19.085106382978722, (n_2.inverse_width, 2): -12.76595744680851, (one, 2): 4.819148936170212, (tokens:"BOS", 2): -19.085106382978722} snd {(0, n_2:1): 1.0, (1, n_2:1): -1.0, (1, n_2:2): 1.0, (2, n_2:1): 1.0, (2, n_2:2): -1.0}
 // CHECK-NEXT: }
 // CHECK-NEXT: craft.layer 2 {
 // CHECK-NEXT: craft.mlp "n_2.inverse_width_2" hidden 2 fst {(n_2:1, 0): 2.0, (one, 0): -1.0, (n_2:2, 1): 2.0, (one, 1): -1.0} snd {(0, n_2.inverse_width_2): 1.0, (1, n_2.inverse_width_2): 2.0}
@@ -216,10 +219,10 @@ rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
 // PIPE-NEXT: }
 // PIPE-NEXT: craft.layer 1 {
 // PIPE-NEXT: craft.head "target_pos" qk {(keys:1.5, keys:1.0): 6.238417669319811, (keys:2.0, keys:1.0): 6.238417669319811, (keys:2.5, keys:1.0): 6.238417669319811, (keys:2.0, keys:1.5): 6.238417669319811, (keys:2.5, keys:1.5): 6.238417669319811, (keys:2.5, keys:2.0): 6.238417669319811, (one, tokens:"BOS"): 6.238417669319811} ov {(tokens:"BOS", target_pos.inverse_width): 1.0}
-// PIPE-NEXT: craft.mlp "target_pos" hidden 5 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (target_pos.inverse_width, 1): 12.287999999999998, (one, 1): -4.619999999999999, (tokens:"BOS", 1): -18.407999999999998, (target_pos.inverse_width, 2): 12.287999999999998, (one, 2): -5.619999999999999, (tokens:"BOS", 2): -18.407999999999998, (target_pos.inverse_width, 3): 4.063492063492063, (one, 3): -2.5476190476190474, (tokens:"BOS", 3): -8.11111111111111, (target_pos.inverse_width, 4): 4.063492063492063, (one, 4): -3.5476190476190474, (tokens:"BOS", 4): -8.11111111111111} snd {(0, target_pos:2): 1.0, (1, target_pos:1): 1.0, (1, target_pos:2): -1.0, (2, target_pos:1): -1.0, (2, target_pos:2): 1.0, (3, target_pos:0): 1.0, (3, target_pos:1): -1.0, (4, target_pos:0): -1.0, (4, target_pos:1): 1.0}
+// PIPE-NEXT: craft.mlp "target_pos" hidden 5 fst {(one, 0): 1.0, (tokens:"BOS", 0): -1.0, (target_pos.inverse_width, 1): -12.287999999999998, (one, 1): 5.619999999999999, (tokens:"BOS", 1): -18.407999999999998, (target_pos.inverse_width, 2): -12.287999999999998, (one, 2): 4.619999999999999, (tokens:"BOS", 2): -18.407999999999998, (target_pos.inverse_width, 3): 4.063492063492063, (one, 3): -2.5476190476190474, (tokens:"BOS", 3): -8.11111111111111, (target_pos.inverse_width, 4): 4.063492063492063, (one, 4): -3.5476190476190474, (tokens:"BOS", 4): -8.11111111111111} snd {(0, target_pos:1): 1.0, (1, target_pos:1): -1.0, (1, target_pos:2): 1.0, (2, target_pos:1): 1.0, (2, target_pos:2): -1.0, (3, target_pos:0): 1.0, (3, target_pos:1): -1.0, (4, target_pos:0): -1.0, (4, target_pos:1): 1.0}
 // PIPE-NEXT: }
 // PIPE-NEXT: craft.layer 2 {
-// PIPE-NEXT: craft.head "sort" qk {(indices:0, target_pos:0): 6.9315828907631705, (indices:1, target_pos:1): 6.9315828907631705, (one, tokens:"BOS"): 3.4657914453815852} ov {(tokens:1, sort:1): 1.0, (tokens:2, sort:2): 1.0}
+// PIPE-NEXT: craft.head "sort" qk {(indices:0, target_pos:0): 6.931515040477455, (indices:1, target_pos:1): 6.931515040477455, (one, tokens:"BOS"): 3.4657575202387276} ov {(tokens:1, sort:1): 1.0, (tokens:2, sort:2): 1.0}
 // PIPE-NEXT: }
 // PIPE-NEXT: craft.unembed categorical {1: {sort:1 = 1.0}, 2: {sort:2 = 1.0}}
 // PIPE-NEXT: }

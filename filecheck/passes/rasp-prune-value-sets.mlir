@@ -130,8 +130,11 @@ rasp.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" {
 
 // -----
 
-// Nothing positional: the program is left as it is (the width of an `eq`
-// select, the numerical aggregate and the maps of tokens keep their sets).
+// Nothing positional, so only two rules apply: the width of a select of the
+// tokens against themselves with `eq` is at least 1 (each query selects its
+// own position), so `hist` loses 0; `both` then drops the rows for 0, which
+// were its only none entries, and none leaves its value set. The numerical
+// aggregate and the map of the tokens keep their sets.
 
 rasp.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" {
   %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
@@ -148,9 +151,9 @@ rasp.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" {
 // CHECK-NEXT: %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
 // CHECK-NEXT: %is_a = rasp.map "is_a" %tokens {"a" -> 1, "b" -> 0} : !rasp.sop<numerical> values {0, 1}
 // CHECK-NEXT: %same = rasp.select "same" %tokens, %tokens eq
-// CHECK-NEXT: %hist = rasp.selector_width "hist" %same : !rasp.sop<categorical> values {0, 1, 2, 3}
+// CHECK-NEXT: %hist = rasp.selector_width "hist" %same : !rasp.sop<categorical> values {1, 2, 3}
 // CHECK-NEXT: %frac = rasp.aggregate "frac" %same, %is_a default 0 : !rasp.sop<numerical> values {0, 0.0, 0.3333333333333333, 0.5, 0.6666666666666666, 1, 1.0}
-// CHECK-NEXT: %both = rasp.sequence_map "both" %hist, %tokens {(0, "a") -> none, (0, "b") -> none, (1, "a") -> (1, "a"), (1, "b") -> (1, "b"), (2, "a") -> (2, "a"), (2, "b") -> (2, "b"), (3, "a") -> (3, "a"), (3, "b") -> (3, "b")} : !rasp.sop<categorical> values {none, (1, "a"), (1, "b"), (2, "a"), (2, "b"), (3, "a"), (3, "b")}
+// CHECK-NEXT: %both = rasp.sequence_map "both" %hist, %tokens {(1, "a") -> (1, "a"), (1, "b") -> (1, "b"), (2, "a") -> (2, "a"), (2, "b") -> (2, "b"), (3, "a") -> (3, "a"), (3, "b") -> (3, "b")} : !rasp.sop<categorical> values {(1, "a"), (1, "b"), (2, "a"), (2, "b"), (3, "a"), (3, "b")}
 // CHECK-NEXT: rasp.output %both : !rasp.sop<categorical>
 // CHECK-NEXT: }
 // CHECK-NEXT: }

@@ -125,8 +125,8 @@ rasp.program vocab {1, 2, 3} max_seq_len 3 bos "BOS" pad "PAD" {
 // CHECK-NEXT: %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2, 3} noise 0.0
 // CHECK-NEXT: %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1, 2} noise 0.0
 // CHECK-NEXT: %keys = sa.pair_lookup "keys" %tokens, %indices {(1, 0) -> 1.0, (1, 1) -> 1.125, (1, 2) -> 1.25, (2, 0) -> 2.0, (2, 1) -> 2.125, (2, 2) -> 2.25, (3, 0) -> 3.0, (3, 1) -> 3.125, (3, 2) -> 3.25} : !rasp.sop<categorical> values {1.0, 1.125, 1.25, 2.0, 2.125, 2.25, 3.0, 3.125, 3.25} noise 5.960464477539063e-08 layer 0
-// CHECK-NEXT: %target_pos = sa.count "target_pos" %keys, %keys lt sharpness 6.867087521236521 margin 0.003125000000000001 : !rasp.sop<categorical> values {0, 1, 2, 3} noise 3.181075457944097e-06 layer 1
-// CHECK-NEXT: %sort = sa.aggregate "sort" %target_pos, %indices, %tokens eq sharpness 7.378138249560952 : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.1250002384185791 layer 2
+// CHECK-NEXT: %target_pos = sa.count "target_pos" %keys, %keys lt sharpness 6.867087521236521 margin 0.003125000000000001 : !rasp.sop<categorical> values {0, 1, 2, 3} noise 6.070902938257142e-07 layer 1
+// CHECK-NEXT: %sort = sa.aggregate "sort" %target_pos, %indices, %tokens eq sharpness 7.377834387115111 : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.1250002384185791 layer 2
 // CHECK-NEXT: sa.output %sort : !rasp.sop<categorical>
 // CHECK-NEXT: }
 // CHECK-NEXT: }

@@ -13,6 +13,7 @@ Syntax::
     craft.model vocab {...} max_seq_len N bos "BOS" pad "PAD" [causal] {
       craft.embed tokens {"a": {tokens:"a" = 1.0, one = 1.0}, ...}
       craft.embed positions {1: {indices:0 = 1.0}, ...}
+      craft.share [tokens:"a", sorted:2]
       craft.layer 0 {
         craft.head "reverse" qk {(indices:0, indices:1): 12.5, ...} ov {...}
         craft.mlp "opp_idx" hidden 12 in {(one, 0): -3.0, ...} out {(0, opp_idx:2): 1.0}
@@ -223,6 +224,43 @@ class TableAttr(Data[tuple[tuple[Value, tuple[tuple[Direction, float], ...]], ..
         )
 
 
+@irdl_attr_definition
+class DirectionListAttr(Data[tuple[Direction, ...]]):
+    """Directions in order, printed ``[d1, d2, ...]``."""
+
+    name = "craft.directions"
+
+    def format(self) -> str:
+        return "[" + ", ".join(format_direction(d) for d in self.data) + "]"
+
+    @classmethod
+    def parse_list(cls, parser: AttrParser) -> DirectionListAttr:
+        return cls(
+            tuple(
+                parser.parse_comma_separated_list(
+                    parser.Delimiter.SQUARE, lambda: parse_direction(parser)
+                )
+            )
+        )
+
+    @classmethod
+    def parse_parameter(cls, parser: AttrParser) -> tuple:
+        with parser.in_angle_brackets():
+            return cls.parse_list(parser).data
+
+    def print_parameter(self, printer: Printer) -> None:
+        printer.print_string(f"<{self.format()}>")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DirectionListAttr) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple:
+        return tuple(direction_key(d) for d in self.data)
+
+
 # ---------------------------------------------------------------------------
 # Ops
 # ---------------------------------------------------------------------------
@@ -391,6 +429,39 @@ class LayerOp(IRDLOperation):
 
 
 @irdl_op_definition
+class ShareOp(IRDLOperation):
+    """Directions that take turns on one residual dimension, in order.
+
+    Written by ``craft-compress-residual``: each direction's last reader runs
+    before the next one is written, and a unit erases it in between, so the
+    dimension holds one direction at a time. Without share ops every direction
+    has a dimension of its own.
+    """
+
+    name = "craft.share"
+
+    directions = prop_def(DirectionListAttr)
+
+    traits = lazy_traits_def(lambda: (HasParent(ModelOp),))
+
+    def __init__(self, directions: Sequence[Direction]):
+        super().__init__(
+            properties={"directions": DirectionListAttr(tuple(directions))}
+        )
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" " + self.directions.format())
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ShareOp:
+        return cls(DirectionListAttr.parse_list(parser).data)
+
+    def verify_(self) -> None:
+        if len(self.directions.data) < 2:
+            raise VerifyException("craft.share needs at least two directions")
+
+
+@irdl_op_definition
 class EmbedOp(IRDLOperation):
     """The token (``tokens``) or position (``positions``) embedding table."""
 
@@ -464,6 +535,13 @@ class ModelOp(ProgramBase):
     def layers(self) -> list[LayerOp]:
         return [op for op in self.body.block.ops if isinstance(op, LayerOp)]
 
+    @property
+    def shares(self) -> list[tuple[Direction, ...]]:
+        """The groups of directions that share a dimension (``craft.share``)."""
+        return [
+            op.directions.data for op in self.body.block.ops if isinstance(op, ShareOp)
+        ]
+
     def verify_body(self) -> None:
         kinds = [op.kind.data for op in self.body.block.ops if isinstance(op, EmbedOp)]
         if sorted(kinds) != sorted(EmbedOp.KINDS):
@@ -471,6 +549,15 @@ class ModelOp(ProgramBase):
                 "craft.model: needs exactly one tokens and one positions embedding, "
                 f"has {kinds}"
             )
+        shared: set[tuple] = set()
+        for group in self.shares:
+            for direction in group:
+                if direction_key(direction) in shared:
+                    raise VerifyException(
+                        f"craft.model: {format_direction(direction)} is in two "
+                        "craft.share groups"
+                    )
+                shared.add(direction_key(direction))
         indices = [layer.index.data for layer in self.layers]
         if indices != list(range(len(indices))):
             raise VerifyException(
@@ -480,6 +567,6 @@ class ModelOp(ProgramBase):
 
 Craft = Dialect(
     "craft",
-    [ModelOp, EmbedOp, LayerOp, HeadOp, MLPOp, UnembedOp],
-    [MatrixAttr, TableAttr],
+    [ModelOp, EmbedOp, ShareOp, LayerOp, HeadOp, MLPOp, UnembedOp],
+    [MatrixAttr, TableAttr, DirectionListAttr],
 )

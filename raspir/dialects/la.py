@@ -1,7 +1,8 @@
 """The ``la`` dialect: the transformer as dense linear algebra on one residual vector.
 
 This is the level a runtime sees. The residual stream has a fixed width D; each
-of its coordinates is one named craft direction, listed once by ``la.residual``.
+of its coordinates is one named craft direction (or several that take turns on
+it, written ``d1 | d2``), listed once by ``la.residual``.
 Weights are float32 matrices declared once as symbols (``la.weight``) and
 referenced by the ops that use them, so a dump shows the model's structure and
 shapes without drowning in numbers: a small weight prints its values inline, a
@@ -61,7 +62,12 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsolatedFromAbove, NoTerminator
 from xdsl.utils.exceptions import VerifyException
 
-from raspir.dialects.craft import Direction, format_direction, parse_direction
+from raspir.dialects.craft import (
+    Direction,
+    direction_key,
+    format_direction,
+    parse_direction,
+)
 from raspir.dialects.rasp import (
     ENCODINGS,
     NUMERICAL,
@@ -246,22 +252,30 @@ class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool]]):
 
 
 @irdl_attr_definition
-class DirectionsAttr(Data[tuple[Direction, ...]]):
-    """The residual basis: one craft direction per coordinate, in order."""
+class DirectionsAttr(Data[tuple[tuple[Direction, ...], ...]]):
+    """The residual basis: the craft directions of each coordinate, in order.
+
+    A coordinate holds one direction, or several that take turns on it
+    (``craft.share``), printed ``d1 | d2``.
+    """
 
     name = "la.directions"
 
     def format(self) -> str:
-        return "[" + ", ".join(format_direction(d) for d in self.data) + "]"
+        return "[" + ", ".join(format_coordinate(c) for c in self.data) + "]"
 
     @classmethod
     def parse_directions(cls, parser: AttrParser) -> DirectionsAttr:
+        def coordinate() -> Coordinate:
+            directions = [parse_direction(parser)]
+            while parser.parse_optional_punctuation("|") is not None:
+                directions.append(parse_direction(parser))
+            return tuple(directions)
+
         return cls(
             tuple(
                 parser.parse_comma_separated_list(
-                    parser.Delimiter.SQUARE,
-                    lambda: parse_direction(parser),
-                    " in the residual basis",
+                    parser.Delimiter.SQUARE, coordinate, " in the residual basis"
                 )
             )
         )
@@ -281,7 +295,20 @@ class DirectionsAttr(Data[tuple[Direction, ...]]):
         return hash(self._key())
 
     def _key(self) -> tuple:
-        return tuple((n, tuple(value_key(v) for v in vs)) for n, vs in self.data)
+        return tuple(tuple(direction_key(d) for d in c) for c in self.data)
+
+
+Coordinate = tuple[Direction, ...]
+"""The directions one residual coordinate holds, in the order they use it."""
+
+
+def format_coordinate(coordinate: Coordinate) -> str:
+    return " | ".join(format_direction(d) for d in coordinate)
+
+
+def as_coordinate(entry: Direction | Coordinate) -> Coordinate:
+    """A coordinate from a direction or a coordinate."""
+    return (entry,) if isinstance(entry[0], str) else tuple(entry)  # type: ignore[return-value]
 
 
 def _parse_symbol(parser: Parser, keyword: str) -> SymbolRefAttr:
@@ -334,8 +361,9 @@ class ResidualOp(_ModelPart):
 
     directions = prop_def(DirectionsAttr)
 
-    def __init__(self, directions: Sequence[Direction]):
-        super().__init__(properties={"directions": DirectionsAttr(tuple(directions))})
+    def __init__(self, coordinates: Sequence[Direction | Coordinate]):
+        data = tuple(as_coordinate(c) for c in coordinates)
+        super().__init__(properties={"directions": DirectionsAttr(data)})
 
     def print(self, printer: Printer) -> None:
         printer.print_string(" " + self.directions.format())
@@ -346,13 +374,14 @@ class ResidualOp(_ModelPart):
 
     def verify_(self) -> None:
         seen: set[tuple] = set()
-        for name, values in self.directions.data:
-            key = (name, tuple(value_key(v) for v in values))
-            if key in seen:
-                raise VerifyException(
-                    f"la.residual lists {format_direction((name, values))} twice"
-                )
-            seen.add(key)
+        for coordinate in self.directions.data:
+            for direction in coordinate:
+                key = direction_key(direction)
+                if key in seen:
+                    raise VerifyException(
+                        f"la.residual lists {format_direction(direction)} twice"
+                    )
+                seen.add(key)
 
 
 @irdl_op_definition
@@ -658,7 +687,7 @@ class ModelOp(ProgramBase):
     OUTPUT_OP: ClassVar[type[IRDLOperation]] = UnembedOp
 
     @property
-    def residual(self) -> list[Direction]:
+    def residual(self) -> list[Coordinate]:
         first = self.body.block.first_op
         assert isinstance(first, ResidualOp)
         return list(first.directions.data)
@@ -786,10 +815,13 @@ def model_of(module) -> ModelOp:
     return models[0]
 
 
-def residual_label(direction: Direction) -> str:
-    """A direction as Tracr labels it: ``tokens:a``, ``indices:3``, ``one``."""
-    name, values = direction
-    return f"{name}:{values[0]}" if values else name
+def residual_label(coordinate: Direction | Coordinate) -> str:
+    """A coordinate as Tracr labels a direction: ``tokens:a``, ``indices:3``,
+    ``one``; a shared coordinate joins its directions' labels with ``|``."""
+    return "|".join(
+        f"{name}:{values[0]}" if values else name
+        for name, values in as_coordinate(coordinate)
+    )
 
 
 def new_model(like: ProgramBase, ops: Iterable[IRDLOperation]) -> ModelOp:

@@ -59,6 +59,7 @@ from raspir.dialects.rasp import (
     ValueSetAttr,
     check_counts,
     check_subset,
+    value_set_of,
 )
 from raspir.dialects.values import (
     Value,
@@ -394,6 +395,50 @@ def pair_classes(
     return group(xs, ys, True), group(ys, xs, False)
 
 
+def quadratic_gap(keys: SSAValue, queries: SSAValue) -> float:
+    """``g²``: the smallest ``(q - k)²`` over unequal key and query values.
+
+    A quadratic head (docs/constructions.md) scores ``c·(1 - (q-k)²/g²)``:
+    ``c`` where ``k = q``, at most 0 elsewhere. Its values must be numbers.
+    """
+    sides = []
+    for role, value in (("key", keys), ("query", queries)):
+        numbers = []
+        for v in value_set_of(value) or ():
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, int | float)
+                or not (math.isfinite(v))
+            ):
+                raise ValueError(
+                    f"a quadratic head needs finite numbers, but a {role} value is "
+                    f"{format_value(v)}"
+                )
+            numbers.append(float(v))
+        sides.append(sorted(set(numbers)))
+    gaps = [(q - k) ** 2 for k in sides[0] for q in sides[1] if q != k]
+    return min(gaps, default=1.0)
+
+
+def falls(step: Step, lowest: float, highest: float) -> bool:
+    """Whether a discretising step is built falling: active below its
+    threshold and exactly 0 above it (docs/constructions.md).
+
+    A step's units are exactly 0 on one side; on the other their float32
+    rounding grows with the distance to the farthest input, so each step is
+    active on the side that reaches less far (``lowest`` and ``highest``: the
+    extreme inputs, noise included).
+    """
+    threshold = (step.lo + step.hi) / 2
+    return threshold - lowest < highest - threshold
+
+
+def reach(step: Step, lowest: float, highest: float) -> float:
+    """How far a step's active side reaches from its threshold."""
+    threshold = (step.lo + step.hi) / 2
+    return min(threshold - lowest, highest - threshold)
+
+
 def slope(gap: float, margin: float) -> float:
     """Steepness of a step that is flat beyond ``margin`` of the values it splits."""
     return 2.0 / (gap - 2.0 * margin)
@@ -468,10 +513,24 @@ class HeadOp(ComponentOp):
         c = self.sharpness.data
         if not _is_number(c) or not (c > 0 and math.isfinite(c)):
             raise VerifyException(f"sharpness must be finite and > 0, got {c}")
-        for role, operand in (("keys", self.keys), ("queries", self.queries)):
-            assert isinstance(operand.type, SOpType)
-            if operand.type.is_numerical:
-                raise VerifyException(f"{role} of a head must be categorical")
+        if not self.is_quadratic:
+            return
+        if self.predicate != ComparisonAttr("eq"):
+            raise VerifyException(
+                "numerical keys or queries need the predicate eq (a quadratic score)"
+            )
+        try:
+            quadratic_gap(self.keys, self.queries)
+        except ValueError as e:
+            raise VerifyException(str(e)) from e
+
+    @property
+    def is_quadratic(self) -> bool:
+        """Whether a side is numerical: the head scores ``-(q-k)²``."""
+        return any(
+            isinstance(v.type, SOpType) and v.type.is_numerical
+            for v in (self.keys, self.queries)
+        )
 
 
 @irdl_op_definition

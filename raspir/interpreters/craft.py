@@ -1,7 +1,7 @@
 """Reference semantics of the ``craft`` dialect: the transformer, in float32 numpy.
 
 The input is prefixed with BOS. The residual stream has one column per named
-direction. Each layer adds the sum of its heads (softmax attention over all
+direction, or per ``craft.share`` group of directions. Each layer adds the sum of its heads (softmax attention over all
 positions, or the earlier ones in a causal model), then the sum of its MLPs.
 The output is read at every non-BOS position: a categorical output is the value
 of its largest direction if that exceeds 1/2, else ``None``; a numerical output
@@ -30,10 +30,16 @@ class CraftRun:
 
     directions: list[craft.Direction]
     residuals: list[np.ndarray]
-    """After the embedding, then after every sub-layer: (positions, directions)."""
+    """After the embedding, then after every sub-layer: (positions, columns)."""
     stages: list[str]
     """What produced each residual state: "embed", "layer 0 attention", ..."""
     output: list[Value]
+    columns: dict[tuple, int]
+    """The column of each direction (by ``direction_key``); shared directions
+    have the same column."""
+
+    def column(self, direction: craft.Direction) -> int:
+        return self.columns[craft.direction_key(direction)]
 
 
 def residual_directions(model: craft.ModelOp) -> list[craft.Direction]:
@@ -59,9 +65,23 @@ def residual_directions(model: craft.ModelOp) -> list[craft.Direction]:
 
 
 class _Columns:
-    def __init__(self, directions: list[craft.Direction]):
-        self.index = {craft.direction_key(d): i for i, d in enumerate(directions)}
-        self.width = len(directions)
+    """A column per direction, except that the directions of a ``craft.share``
+    group use one column (the model erases each before the next is written)."""
+
+    def __init__(
+        self,
+        directions: list[craft.Direction],
+        shares: Sequence[Sequence[craft.Direction]] = (),
+    ):
+        group = {
+            craft.direction_key(d): craft.direction_key(g[0]) for g in shares for d in g
+        }
+        self.index: dict[tuple, int] = {}
+        columns: dict[tuple, int] = {}
+        for d in directions:
+            key = craft.direction_key(d)
+            self.index[key] = columns.setdefault(group.get(key, key), len(columns))
+        self.width = len(columns)
 
     def of(self, direction: craft.Direction) -> int:
         return self.index[craft.direction_key(direction)]
@@ -101,7 +121,7 @@ class CraftMachine:
     def __init__(self, model: craft.ModelOp):
         self.model = model
         self.directions = residual_directions(model)
-        self.columns = _Columns(self.directions)
+        self.columns = _Columns(self.directions, model.shares)
         embed = model.embeddings
         self.tokens = {
             key: self.columns.vector(vector)
@@ -161,7 +181,7 @@ class CraftMachine:
             states.append(residual.copy())
             stages.append(f"layer {index} mlp")
         output = decode(model, self.columns, residual)
-        return CraftRun(self.directions, states, stages, output)
+        return CraftRun(self.directions, states, stages, output, self.columns.index)
 
 
 def run_model(model: craft.ModelOp, xs: Sequence[Value]) -> CraftRun:

@@ -1,6 +1,7 @@
 """``convert-craft-to-la``: lay the named directions out on one residual vector.
 
-Each craft direction gets a residual coordinate. The order is for people
+Each craft direction gets a residual coordinate, except that the directions of
+a ``craft.share`` group take turns on one. The order is for people
 reading residual plots: grouped by s-op, inputs first (the token directions
 with BOS leading, then ``one``, then the indices), then the s-ops in the order
 the layers compute them, the program's output last; within an s-op, values in
@@ -82,6 +83,25 @@ def residual_order(model: craft.ModelOp) -> list[craft.Direction]:
     return order
 
 
+def residual_coordinates(model: craft.ModelOp) -> list[tuple[craft.Direction, ...]]:
+    """The residual coordinates: one per direction in reading order, except
+    that a ``craft.share`` group is one coordinate, where its first member
+    would be."""
+    group_of = {
+        craft.direction_key(d): tuple(group) for group in model.shares for d in group
+    }
+    coordinates: list[tuple[craft.Direction, ...]] = []
+    placed: set[tuple] = set()
+    for direction in residual_order(model):
+        key = craft.direction_key(direction)
+        if key in placed:
+            continue
+        coordinate = group_of.get(key, (direction,))
+        placed.update(craft.direction_key(d) for d in coordinate)
+        coordinates.append(coordinate)
+    return coordinates
+
+
 @dataclass
 class _Layout:
     """Residual coordinates and weight building for one model."""
@@ -90,9 +110,13 @@ class _Layout:
     inline_limit: int
 
     def __post_init__(self) -> None:
-        self.directions = residual_order(self.model)
-        self.index = {craft.direction_key(d): i for i, d in enumerate(self.directions)}
-        self.width = len(self.directions)
+        self.coordinates = residual_coordinates(self.model)
+        self.index = {
+            craft.direction_key(d): i
+            for i, coordinate in enumerate(self.coordinates)
+            for d in coordinate
+        }
+        self.width = len(self.coordinates)
         self.weights: list[la.WeightOp] = []
 
     def at(self, index: craft.Index) -> int:
@@ -245,7 +269,7 @@ class _Layout:
         return la.new_model(
             model,
             [
-                la.ResidualOp(self.directions),
+                la.ResidualOp(self.coordinates),
                 *self.weights,
                 la.EmbedOp(tokens, token_table, position_table),
                 *body,

@@ -102,6 +102,13 @@ class _Lowering:
     def require_selector(self, selector: SSAValue) -> None:
         """Keys and queries must be clean enough to shift each score by under c/8."""
         select = self.select_of(selector)
+        if _is_quadratic(select):
+            weights = _quadratic_weights(select)
+            for value, weight in zip(
+                (select.keys, select.queries), weights, strict=False
+            ):
+                self.require(value, 1 / (16 * weight))
+            return
         keys = rasp.value_set_of(select.keys) or ()
         queries = rasp.value_set_of(select.queries) or ()
         for value, size in ((select.keys, len(keys)), (select.queries, len(queries))):
@@ -111,13 +118,28 @@ class _Lowering:
         op = selector.owner
         if isinstance(op, rasp.SelectOp):
             for role, operand in (("keys", op.keys), ("queries", op.queries)):
-                if _is_numerical(operand):
+                if not _is_numerical(operand):
+                    continue
+                if op.predicate != rasp.ComparisonAttr("eq"):
                     raise _fail(
                         op,
-                        f"numerical {role} cannot be compiled yet; make them "
+                        f"numerical {role} can only be compared with eq; make them "
                         "categorical (rasp.categorical)",
                     )
-            return _Select(op.keys, op.queries, op.predicate)
+                if not isinstance(operand.owner, _SQUARING):
+                    raise _fail(
+                        op,
+                        f"numerical {role} must come from an embedding, a map, a "
+                        "sequence_map or a selector_width (a unit that can also "
+                        "write their square)",
+                    )
+            select = _Select(op.keys, op.queries, op.predicate)
+            if _is_quadratic(select):
+                try:
+                    sa.quadratic_gap(op.keys, op.queries)
+                except ValueError as e:
+                    raise _fail(op, str(e)) from e
+            return select
         assert isinstance(op, Operation)
         raise _fail(
             op,
@@ -442,11 +464,77 @@ class _Lowering:
 
     def score_noise(self, select: _Select) -> float:
         """How much of the sharpness the keys' and queries' noise may shift a score."""
+        if _is_quadratic(select):
+            weights = _quadratic_weights(select)
+            rounding = 4 * UNIT_ROUNDOFF * weights[2]
+            return (
+                sum(
+                    w * self.noise[v]
+                    for v, w in zip(
+                        (select.keys, select.queries), weights, strict=False
+                    )
+                )
+                + rounding
+            )
         shifts = []
         for value in (select.keys, select.queries):
             size = 1 if _is_clean(value) else len(rasp.value_set_of(value) or ())
             shifts.append(size * self.noise[value])
         return shifts[0] + shifts[1] + shifts[0] * shifts[1]
+
+
+_SQUARING = (
+    rasp.TokensOp,
+    rasp.IndicesOp,
+    rasp.FullOp,
+    rasp.MapOp,
+    rasp.SequenceMapOp,
+    rasp.SelectorWidthOp,
+    rasp.LengthOp,
+)
+"""Producers whose units can write a numerical value's square as well."""
+
+
+def _is_quadratic(select: _Select) -> bool:
+    return _is_numerical(select.keys) or _is_numerical(select.queries)
+
+
+def _quadratic_weights(select: _Select) -> tuple[float, float, float]:
+    """For a quadratic head (docs/constructions.md): how much a unit of noise on
+    the keys and on the queries shifts a score against its competitors,
+    relative to the sharpness, and the largest score relative to it (for
+    float32 rounding).
+
+    Scores are ``(c/g²)(2qk - k²)`` for keys and ``(c/g²)(q² - g²)`` for BOS.
+    A numerical side with noise ``ε`` on ``x`` carries ``ε(2·max|x| + 1)`` on
+    ``x²``. Numerical queries shift a key against a key ``d ≥ g`` away by
+    ``2εd/g²`` (at most ``2ε/g`` of the margin ``d²/g²``) and BOS against the
+    selected key by ``ε(4·max|q| + 1)/g²``; numerical keys shift by
+    ``ε(2·max|q| + 2·max|k| + 1)/g²``. A categorical side's one-hot entries
+    weigh ``2|x|·max|y| + x²`` (and ``g²`` for BOS), each leaky entry adding
+    its noise (one entry for a clean side).
+    """
+    g2 = sa.quadratic_gap(select.keys, select.queries)
+    g = math.sqrt(g2)
+    k = _magnitude(rasp.value_set_of(select.keys) or ())
+    q = _magnitude(rasp.value_set_of(select.queries) or ())
+
+    def categorical(value: SSAValue, own: float, other: float) -> float:
+        per_entry = (2 * own * other + own * own + g2) / g2
+        return per_entry * (
+            1 if _is_clean(value) else len(rasp.value_set_of(value) or ())
+        )
+
+    if _is_numerical(select.keys):
+        keys = (2 * q + 2 * k + 1) / g2
+    else:
+        keys = categorical(select.keys, k, q)
+    if _is_numerical(select.queries):
+        queries = max(2 / g, (4 * q + 1) / g2)
+    else:
+        queries = categorical(select.queries, q, k)
+    largest = (2 * q * k + k * k + q * q + g2) / g2
+    return keys, queries, largest
 
 
 def _is_clean(value: SSAValue) -> bool:
@@ -506,15 +594,15 @@ def _step_rounding(
     """float32 error of a discretising MLP's output (docs/constructions.md).
 
     A saturated step ``ReLU(a + 1/2) - ReLU(a - 1/2)`` is off by up to
-    ``2u(|a| + 1)``, with ``|a|`` at most the slope times the distance from the
-    step to the farthest input.
+    ``2u(|a| + 1)`` on its active side and exactly 0 on the other, with ``|a|``
+    at most the slope times the distance from the step to the farthest input
+    on its active side (``sa.reach``).
     """
     lowest = points[0][0] - margin(points[0][0]) if points else 0.0
     highest = points[-1][0] + margin(points[-1][0]) if points else 0.0
     errors: dict[object, float] = {}
     for step in steps:
-        threshold = (step.lo + step.hi) / 2
-        reach = max(threshold - lowest, highest - threshold)
+        reach = sa.reach(step, lowest, highest)
         flat = max(margin(step.lo), margin(step.hi))
         err = 2 * UNIT_ROUNDOFF * (sa.slope(step.gap, flat) * reach + 1)
         if numerical:

@@ -44,6 +44,15 @@ class _Builder:
     names: dict[SSAValue, str] = field(default_factory=dict)
     spaces: dict[SSAValue, dict[tuple, craft.Direction]] = field(default_factory=dict)
     used: set[str] = field(default_factory=lambda: {"one"})
+    squared: set[SSAValue] = field(default_factory=set)
+    """Numerical s-ops a quadratic head reads: their writers also write the square."""
+
+    def __post_init__(self) -> None:
+        for op in self.program.body.block.ops:
+            if isinstance(op, sa.HeadOp) and op.is_quadratic:
+                for side in (op.keys, op.queries):
+                    if isinstance(side.type, rasp.SOpType) and side.type.is_numerical:
+                        self.squared.add(side)
 
     @property
     def bos(self) -> craft.Direction:
@@ -96,8 +105,16 @@ class _Builder:
             return []
         dirs = self.directions(value)
         if ("number",) in dirs:
-            return [(dirs[("number",)], float(out))] if float(out) != 0.0 else []
+            x = float(out)
+            entries = [(dirs[("number",)], x), (self.square(value), x * x)]
+            return [
+                (d, w) for d, w in entries[: 2 if value in self.squared else 1] if w
+            ]
         return [(dirs[value_key(out)], 1.0)]
+
+    def square(self, value: SSAValue) -> craft.Direction:
+        """The direction holding the square of a numerical s-op."""
+        return (f"{self.name(value)}^2", ())
 
     # -- embeddings ----------------------------------------------------------
 
@@ -166,11 +183,47 @@ class _Builder:
                         (craft.ONE, self.bos, (bos_score - 1) * c),
                     ]
                 )
+        if op.is_quadratic:
+            return self.quadratic_scores(op, bos_score)
         key_dirs, query_dirs = self.directions(op.keys), self.directions(op.queries)
         entries: list[Entry] = [
             (query_dirs[value_key(q)], key_dirs[value_key(k)], c) for k, q in selected
         ]
         entries.append((craft.ONE, self.bos, bos_score * c))
+        return craft.MatrixAttr(entries)
+
+    def features(
+        self, value: SSAValue, power: int
+    ) -> list[tuple[craft.Direction, float]]:
+        """``x`` (power 1) or ``x²`` (power 2) of a side of a quadratic head, as
+        a combination of directions: its one-hot directions weighted by the
+        value, or its number (or square) direction."""
+        if isinstance(value.type, rasp.SOpType) and value.type.is_numerical:
+            return [(self.numerical(value) if power == 1 else self.square(value), 1.0)]
+        dirs = self.directions(value)
+        return [
+            (dirs[value_key(v)], float(v) ** power)
+            for v in rasp.value_set_of(value) or ()
+            if v is not None and float(v) != 0.0
+        ]
+
+    def quadratic_scores(self, op: sa.HeadOp, bos_score: float) -> craft.MatrixAttr:
+        """``c·(1 - (q-k)²/g²)`` up to terms of the query alone, BOS at
+        ``bos_score·c`` (docs/constructions.md): ``(c/g²)(2qk - k²)`` for a
+        key, ``(c/g²)(q² - g²) + bos_score·c`` for BOS, and BOS first at the
+        BOS query."""
+        c = op.sharpness.data
+        scale = c / sa.quadratic_gap(op.keys, op.queries)
+        entries: list[Entry] = []
+        for q_dir, q in self.features(op.queries, 1):
+            for k_dir, k in self.features(op.keys, 1):
+                entries.append((q_dir, k_dir, 2 * scale * q * k))
+        for k_dir, k2 in self.features(op.keys, 2):
+            entries.append((craft.ONE, k_dir, -scale * k2))
+        for q_dir, q2 in self.features(op.queries, 2):
+            entries.append((q_dir, self.bos, scale * q2))
+        entries.append((craft.ONE, self.bos, (bos_score - 1) * c))
+        entries.append((self.bos, self.bos, c))
         return craft.MatrixAttr(entries)
 
     def head(self, op: sa.AggregateOp) -> craft.HeadOp:
@@ -239,34 +292,49 @@ class _Builder:
         op: sa.ComponentOp,
         source: craft.Direction,
         points: list[tuple[float, Value]],
-        flat: Callable[[sa.Step], float],
+        margin: Callable[[float], float],
     ) -> craft.MLPOp:
         """A discretising MLP over ``points`` (docs/constructions.md).
 
-        ``flat(step)``: how far from its two inputs the step must be flat.
+        ``margin(x)``: the input noise at input value ``x``; each step is flat
+        that far from the two inputs it splits. A rising step adds its change
+        above its threshold; a falling one (``sa.falls``) takes its change off
+        the base unit below it.
         """
-        fst: list[Entry] = [(craft.ONE, 0, 1.0), (self.bos, 0, -1.0)]
-        snd: list[Entry] = [(0, d, w) for d, w in self.write(op.result, points[0][1])]
-        unit = 1
+        lowest = points[0][0] - margin(points[0][0])
+        highest = points[-1][0] + margin(points[-1][0])
+        base: list[Entry] = []
+        units: list[tuple[list[Entry], list[Entry]]] = []
+        start = points[0][1]
         for step in sa.steps(points, op.encoding == rasp.NUMERICAL):
-            slope = sa.slope(step.gap, flat(step))
+            slope = sa.slope(step.gap, max(margin(step.lo), margin(step.hi)))
             threshold = (step.lo + step.hi) / 2
             silence = (
                 slope * (abs(threshold) + 1) + 1
             )  # beats any pre-activation at BOS
+            change = [(d, w) for d, w in self.write(op.result, step.after)]
+            change += [(d, -w) for d, w in self.write(op.result, step.before)]
+            falls = sa.falls(step, lowest, highest)
+            direction = -1.0 if falls else 1.0
+            if falls:
+                base += change
             for offset, sign in ((0.5, 1.0), (-0.5, -1.0)):
-                fst += [
-                    (source, unit, slope),
-                    (craft.ONE, unit, offset - slope * threshold),
-                    (self.bos, unit, -silence),
+                fst = [
+                    (source, 0, direction * slope),
+                    (craft.ONE, 0, offset - direction * slope * threshold),
+                    (self.bos, 0, -silence),
                 ]
-                snd += [
-                    (unit, d, sign * w) for d, w in self.write(op.result, step.after)
-                ]
-                snd += [
-                    (unit, d, -sign * w) for d, w in self.write(op.result, step.before)
-                ]
-                unit += 1
+                out = [(0, d, sign * direction * w) for d, w in change]
+                units.append((fst, out))
+        fst: list[Entry] = [(craft.ONE, 0, 1.0), (self.bos, 0, -1.0)]
+        first: dict[tuple, tuple[craft.Direction, float]] = {}
+        for d, w in [*self.write(op.result, start), *base]:
+            key = craft.direction_key(d)
+            first[key] = (d, first.get(key, (d, 0.0))[1] + w)
+        snd: list[Entry] = [(0, d, w) for d, w in first.values() if w != 0.0]
+        for unit, (unit_fst, unit_snd) in enumerate(units, start=1):
+            fst += [(r, unit, w) for r, _, w in unit_fst]
+            snd += [(unit, d, w) for _, d, w in unit_snd]
         return self.mlp(op, fst, snd)
 
     def discretise(self, op: sa.DiscretiseOp) -> craft.MLPOp:
@@ -276,7 +344,7 @@ class _Builder:
     def count_mlp(self, op: sa.CountOp, scratch: craft.Direction) -> craft.MLPOp:
         points = sorted((1 / (k + 1), k) for k in op.values.data)
         margin = op.margin.data  # relative to the level
-        return self.steps(op, scratch, points, lambda step: margin * step.hi)
+        return self.steps(op, scratch, points, lambda y: margin * y)
 
     # -- the model ---------------------------------------------------------------
 

@@ -9,9 +9,12 @@ fewer or cheaper transformer components, and never makes a program bigger:
   encoding, same value set) → its input;
 - a ``map`` or ``sequence_map`` that gives one value ``c`` on every input →
   ``full c`` (an embedding: no MLP, no layer); not when an input can be
-  ``None`` (the result is ``None`` there) or when an entry is ``error``;
+  ``None`` (the result is ``None`` there), when an entry is ``error``, or
+  when an input depends on an unchecked ``constant`` (whose length may differ
+  from the input's);
 - a ``select`` whose relation holds for every (key, query) pair of the value
-  sets → ``true``; one that holds for none → ``false``;
+  sets → ``true``; one that holds for none → ``false`` (not when a side can be
+  ``None``: a relation may hold for it, a comparison raises on it);
 - an ``aggregate`` over a ``false`` select → ``full default``; a
   ``selector_width`` of a ``false`` select → ``full 0``;
 - ``select_not (select_not s)`` → ``s``; ``select_and s s`` and
@@ -44,8 +47,17 @@ def _full(op: rasp.SOpOp, fill: Value) -> rasp.FullOp:
 
 def _replace(rewriter: PatternRewriter, op: Operation, new: Operation) -> None:
     hint = op.results[0].name_hint
-    rewriter.replace_op(op, new)
+    rewriter.replace(op, new)
     new.results[0].name_hint = hint
+
+
+def _ragged(value: SSAValue) -> bool:
+    """Whether ``value`` depends on an unchecked ``rasp.constant``, whose
+    sequences need not have the input's length (a ``full`` always has it)."""
+    owner = value.owner
+    if isinstance(owner, rasp.ConstantOp):
+        return not owner.check_length.value.data
+    return isinstance(owner, Operation) and any(_ragged(v) for v in owner.operands)
 
 
 def _false_select(selector: SSAValue) -> bool:
@@ -86,7 +98,7 @@ class IdentityMap(RewritePattern):
             for x, y in op.table.data
             if y is not rasp.UNDEFINED
         ) and all(y is not rasp.UNDEFINED for _, y in op.table.data):
-            rewriter.replace_op(op, [], [op.input])
+            rewriter.replace(op, [], [op.input])
 
 
 class ConstantTable(RewritePattern):
@@ -94,6 +106,8 @@ class ConstantTable(RewritePattern):
         if not isinstance(op, rasp.MapOp | rasp.SequenceMapOp):
             return
         if any(None in (rasp.value_set_of(v) or (None,)) for v in op.operands):
+            return
+        if any(_ragged(v) for v in op.operands):
             return
         outputs = {value_key(y): y for _, y in op.table.data}
         if len(outputs) != 1:
@@ -112,8 +126,8 @@ class TrivialRelation(RewritePattern):
             return
         keys = rasp.value_set_of(op.keys)
         queries = rasp.value_set_of(op.queries)
-        if keys is None or queries is None:
-            return
+        if keys is None or queries is None or None in keys or None in queries:
+            return  # a relation may hold for None; a comparison raises on it
         pairs = {value_key(p) for p in op.predicate.data}
         every = {value_key((k, q)) for k in keys for q in queries}
         if pairs == every:
@@ -138,12 +152,12 @@ class RedundantSelector(RewritePattern):
         if isinstance(op, rasp.SelectNotOp) and isinstance(
             inner := op.operands[0].owner, rasp.SelectNotOp
         ):
-            rewriter.replace_op(op, [], [inner.operands[0]])
+            rewriter.replace(op, [], [inner.operands[0]])
         elif (
             isinstance(op, rasp.SelectAndOp | rasp.SelectOrOp)
             and op.operands[0] == op.operands[1]
         ):
-            rewriter.replace_op(op, [], [op.operands[0]])
+            rewriter.replace(op, [], [op.operands[0]])
 
 
 PATTERNS: tuple[RewritePattern, ...] = (

@@ -171,6 +171,13 @@ def _domain(op: Tabulated) -> list[Value]:
     return [k for k, _ in op.table.data]
 
 
+def _with_none(op: Tabulated) -> Tabulated:
+    """``op``, its value set gaining ``None`` if a composed entry is ``None``."""
+    if any(out is None for _, out in op.table.data) and None not in op.values.data:
+        op.values = rasp.ValueSetAttr((None, *op.values.data))
+    return op
+
+
 def fuse(program: rasp.ProgramOp) -> None:
     """Fuse to a fixed point; absorbed inner ops are erased once unused."""
     block = program.body.block
@@ -183,6 +190,7 @@ def fuse(program: rasp.ProgramOp) -> None:
             new = _fused(op)
             if new is None:
                 continue
+            new = _with_none(new)
             new.result.name_hint = op.result.name_hint
             block.insert_op_before(new, op)
             op.result.replace_all_uses_with(new.result)

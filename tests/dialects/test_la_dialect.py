@@ -354,7 +354,11 @@ def test_a_model_built_in_python_verifies_prints_and_parses_back():
 def test_model_accessors():
     model = small_model(heads=("h", "g"), blocks=(("m", 2), ("n", 1)))
     model.verify()
-    assert model.residual == [("tokens", ("BOS",)), ("tokens", ("a",)), ("one", ())]
+    assert model.residual == [
+        (("tokens", ("BOS",)),),
+        (("tokens", ("a",)),),
+        (("one", ()),),
+    ]
     assert list(model.weights) == [
         "tok",
         "pos",

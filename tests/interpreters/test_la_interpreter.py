@@ -113,8 +113,13 @@ def assert_close(actual: np.ndarray, expected: np.ndarray, allowed: float, what)
 
 
 def la_columns(model: Lowered, directions: list[craft.Direction]) -> list[int]:
-    """The la column of each craft direction, in the craft machine's order."""
-    index = {craft.direction_key(d): i for i, d in enumerate(model.la.residual)}
+    """The la column of each craft direction, in the craft machine's order
+    (directions that share a coordinate share its column)."""
+    index = {
+        craft.direction_key(d): i
+        for i, coordinate in enumerate(model.la.residual)
+        for d in coordinate
+    }
     return [index[craft.direction_key(d)] for d in directions]
 
 
@@ -165,11 +170,12 @@ def test_residual_basis_is_the_craft_directions(name):
     # Every direction the craft model uses has exactly one la column, and the
     # la model has no other column.
     model = lowered(name, 5)
-    la_keys = [craft.direction_key(d) for d in model.la.residual]
+    la_keys = [craft.direction_key(d) for c in model.la.residual for d in c]
     craft_keys = [craft.direction_key(d) for d in model.machine.directions]
     assert len(set(la_keys)) == len(la_keys)
     assert sorted(map(repr, la_keys)) == sorted(map(repr, craft_keys))
     bos = craft.direction_key(("tokens", (model.la.bos.data,)))
+    assert model.la.residual[0] == (("tokens", (model.la.bos.data,)),)
     assert la_keys[0] == bos
 
 

@@ -1,0 +1,125 @@
+"""``rasp-choose-encodings``: numerical encodings where they are smaller and exact.
+
+A categorical s-op with ``n`` values takes ``n`` residual directions. When an
+s-op's only job is to be compared for equality (the keys or queries of ``eq``
+selects), its number and its square are enough: the head scores
+``c·(1 - (q-k)²/g²)``, which is ``c`` where ``k = q`` and at most 0 elsewhere,
+``g²`` being the smallest ``(q-k)²`` between unequal values
+(docs/constructions.md). So two directions replace ``n``.
+
+The pass makes an s-op numerical when all of these hold:
+
+- it is categorical, is not the program's output (whose encoding the user
+  chose and the unembedding decodes), and has more than two values, all finite
+  numbers (no ``None``, no booleans);
+- every use is as the keys or the queries of an ``eq`` select whose other side
+  also holds only finite numbers;
+- its producer can write the square beside the number: an embedding
+  (``tokens``, ``indices``), a ``map`` (lookup or discretising MLP), a
+  ``sequence_map`` (pair lookup) or a ``selector_width`` / ``length`` (count
+  MLP); these write every output value through the same units, so the square
+  costs one more output direction and no unit.
+
+Nothing else changes: the values, the tables and the semantics are the same;
+only how the residual stream holds the s-op differs. The lowering derives the
+head's sharpness from the gap and the inputs' certified noise as for any head.
+A quadratic score weighs noise by the size of the values, so it needs cleaner
+inputs than a one-hot score: each switch is kept only if ``convert-rasp-to-sa``
+still certifies the whole program after it (when it did before), so choosing
+encodings never turns an exact model into a refused one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+from xdsl.utils.exceptions import PassFailedException
+
+from raspir.dialects import rasp
+
+_SQUARING = (
+    rasp.TokensOp,
+    rasp.IndicesOp,
+    rasp.MapOp,
+    rasp.SequenceMapOp,
+    rasp.SelectorWidthOp,
+    rasp.LengthOp,
+)
+
+
+def _numbers(value: SSAValue) -> bool:
+    values = rasp.value_set_of(value)
+    return values is not None and all(
+        not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v)
+        for v in values
+    )
+
+
+def _compared_only(value: SSAValue) -> bool:
+    """Every use is a side of an ``eq`` select whose other side holds numbers."""
+    uses = list(value.uses)
+    if not uses:
+        return False
+    for use in uses:
+        select = use.operation
+        if not isinstance(select, rasp.SelectOp):
+            return False
+        if select.predicate != rasp.ComparisonAttr("eq"):
+            return False
+        if not (_numbers(select.keys) and _numbers(select.queries)):
+            return False
+    return True
+
+
+def _retype(op: rasp.SOpOp, encoding: str) -> None:
+    hint = op.result.name_hint
+    new = Rewriter.replace_value_with_new_type(op.result, rasp.SOpType(encoding))
+    new.name_hint = hint
+
+
+def _lowers(program: rasp.ProgramOp) -> bool:
+    """Whether ``convert-rasp-to-sa`` can certify every component of ``program``."""
+    from raspir.passes.convert_rasp_to_sa import ConvertRaspToSaPass
+
+    module = ModuleOp([program.clone()])
+    try:
+        ConvertRaspToSaPass().apply(Context(), module)
+    except PassFailedException:
+        return False
+    return True
+
+
+def choose(program: rasp.ProgramOp) -> None:
+    """Switch each candidate, in program order, unless the switch would stop the
+    lowering from certifying the program (a quadratic score needs cleaner
+    inputs than a one-hot one, so noisy producers can rule it out)."""
+    output = program.output.sop
+    lowers = _lowers(program)
+    for op in list(program.body.block.ops):
+        if not isinstance(op, _SQUARING) or op.result is output:
+            continue
+        if op.encoding != rasp.CATEGORICAL or len(op.values.data) <= 2:
+            continue
+        if not (_numbers(op.result) and _compared_only(op.result)):
+            continue
+        _retype(op, rasp.NUMERICAL)
+        if lowers and not _lowers(program):
+            _retype(op, rasp.CATEGORICAL)
+
+
+@dataclass(frozen=True)
+class RaspChooseEncodingsPass(ModulePass):
+    """Make s-ops that are only compared for equality numerical."""
+
+    name = "rasp-choose-encodings"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for program in list(op.walk()):
+            if isinstance(program, rasp.ProgramOp):
+                choose(program)
