@@ -165,6 +165,39 @@ class IndicesOp(EmbeddingOp):
 
 
 @irdl_op_definition
+class PositionMapOp(EmbeddingOp):
+    """A function of the position, written by the position embedding: at
+    position ``i + 1`` the value ``table[i]`` (nothing where it is ``None`` or
+    ``error``). A ``map`` of the indices needs no MLP and no layer."""
+
+    name = "sa.position_map"
+
+    table = prop_def(TableAttr)
+
+    def __init__(
+        self, label: str, encoding: str, table: TableAttr, values: Iterable[Value]
+    ):
+        super().__init__(label, encoding, values, table=table)
+
+    def print_specific(self, printer: Printer) -> None:
+        printer.print_string(" " + self.table.format())
+
+    @classmethod
+    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
+        return TabulatedOp.parse_specific(parser)
+
+    def verify_component(self) -> None:
+        for key, _ in self.table.data:
+            if isinstance(key, bool) or not isinstance(key, int) or key < 0:
+                raise VerifyException(
+                    f"a position map is keyed by indices, got {format_value(key)}"
+                )
+        check_subset(
+            self.table.outputs(), self.values.data, "table output", "the value set"
+        )
+
+
+@irdl_op_definition
 class FullOp(EmbeddingOp):
     """A constant, written by the token embedding of every non-BOS token."""
 
@@ -603,6 +636,7 @@ class ProgramOp(ProgramBase):
 COMPONENT_OPS: tuple[type[ComponentOp], ...] = (
     TokensOp,
     IndicesOp,
+    PositionMapOp,
     FullOp,
     LookupOp,
     PairLookupOp,

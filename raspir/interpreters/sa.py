@@ -43,6 +43,7 @@ from raspir.interpreters.rasp import (
     input_tokens,
     interpret,
     linear_values,
+    lookup,
     map_values,
     mask,
     select,
@@ -132,6 +133,14 @@ class SaFunctions(InterpreterFunctions):
         self, interpreter: Interpreter, op: sa.IndicesOp, args: PythonValues
     ):
         return (list(range(len(input_tokens(interpreter)))),)
+
+    @impl(sa.PositionMapOp)
+    def run_position_map(
+        self, interpreter: Interpreter, op: sa.PositionMapOp, args: PythonValues
+    ):
+        table = op.table.as_dict()
+        positions = range(len(input_tokens(interpreter)))
+        return ([lookup(op, table, i) for i in positions],)
 
     @impl(sa.FullOp)
     def run_full(self, interpreter: Interpreter, op: sa.FullOp, args: PythonValues):

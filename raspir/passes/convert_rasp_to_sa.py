@@ -158,6 +158,8 @@ class _Lowering:
 
     def require_inputs(self, op: rasp.SOpOp, own: float) -> None:
         match op:
+            case rasp.MapOp() if _is_position_map(op):
+                pass  # an embedding: reads nothing from the residual
             case rasp.MapOp() if _is_numerical(op.input):
                 points = self.points(op)
                 steps = sa.steps(points, _is_numerical(op.result))
@@ -234,6 +236,8 @@ class _Lowering:
                 return self.count(op, None)
             case rasp.SelectorWidthOp():
                 return self.count(op, self.select_of(op.selector))
+            case rasp.MapOp() if _is_position_map(op):
+                return sa.PositionMapOp(label, encoding, op.table, values), 0.0
             case rasp.MapOp() if _is_numerical(op.input):
                 return self.discretise(op)
             case rasp.MapOp():
@@ -537,6 +541,11 @@ def _quadratic_weights(select: _Select) -> tuple[float, float, float]:
     return keys, queries, largest
 
 
+def _is_position_map(op: rasp.MapOp) -> bool:
+    """A map of the indices: written exactly by the position embedding."""
+    return isinstance(op.input.owner, rasp.IndicesOp)
+
+
 def _is_clean(value: SSAValue) -> bool:
     """Whether a categorical value's wrong entries are exactly 0 in the model.
 
@@ -546,7 +555,7 @@ def _is_clean(value: SSAValue) -> bool:
     """
     owner = value.owner
     if isinstance(owner, rasp.MapOp):
-        return not _is_numerical(owner.input)
+        return not _is_numerical(owner.input) or _is_position_map(owner)
     if isinstance(owner, rasp.SequenceMapOp | rasp.LinearSequenceMapOp):
         return not (_is_numerical(owner.fst) or _is_numerical(owner.snd))
     return isinstance(owner, rasp.TokensOp | rasp.IndicesOp | rasp.FullOp)

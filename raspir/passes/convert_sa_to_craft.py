@@ -132,11 +132,17 @@ class _Builder:
         rows.append((self.program.bos.data, ((craft.ONE, 1.0), (self.bos, 1.0))))
         rows.append((self.program.pad.data, ((craft.ONE, 1.0),)))
         positions: list[tuple[Value, tuple]] = [(0, ())]
+        tables = {
+            op: op.table.as_dict() for op in ops if isinstance(op, sa.PositionMapOp)
+        }
         for index in range(self.program.max_seq_len.data):
             vector = []
             for op in ops:
                 if isinstance(op, sa.IndicesOp):
                     vector += self.write(op.result, index)
+                elif isinstance(op, sa.PositionMapOp):
+                    out = tables[op].get(value_key(index))
+                    vector += self.write(op.result, out)
             positions.append((index + 1, tuple(vector)))
         return [
             craft.EmbedOp("tokens", craft.TableAttr(tuple(rows))),

@@ -42,6 +42,7 @@ from xdsl.rewriter import Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import rasp
+from raspir.dialects.values import Value, canonical_set, value_key
 
 _SQUARING = (
     rasp.TokensOp,
@@ -62,12 +63,16 @@ def _numbers(value: SSAValue) -> bool:
 
 
 def _compared_only(value: SSAValue) -> bool:
-    """Every use is a side of an ``eq`` select whose other side holds numbers."""
+    """Every use is a side of an ``eq`` select whose other side holds numbers
+    (or, for the indices, a map of them: the position embedding writes it
+    without reading the indices' directions)."""
     uses = list(value.uses)
     if not uses:
         return False
     for use in uses:
         select = use.operation
+        if isinstance(select, rasp.MapOp) and isinstance(value.owner, rasp.IndicesOp):
+            continue
         if not isinstance(select, rasp.SelectOp):
             return False
         if select.predicate != rasp.ComparisonAttr("eq"):
@@ -95,22 +100,95 @@ def _lowers(program: rasp.ProgramOp) -> bool:
     return True
 
 
+def _key_of_each_query(select: rasp.SelectOp) -> dict[tuple, Value] | None:
+    """For a relation that selects at most one key value per query value, the
+    key value of each query that has one (None if the relation is not a
+    function of the query)."""
+    if not isinstance(select.predicate, rasp.RelationAttr):
+        return None
+    keys: dict[tuple, Value] = {}
+    for k, q in select.predicate.data:
+        if value_key(q) in keys:
+            return None
+        keys[value_key(q)] = k
+    return keys
+
+
+def _as_equality(program: rasp.ProgramOp, select: rasp.SelectOp) -> bool:
+    """Rewrite a relation of the indices that picks at most one key value per
+    query into ``select keys (map q ↦ key(q)) eq``, the map numerical (written
+    with its square by the position embedding; queries with no key map to a
+    number no key holds). Kept only if the program still lowers."""
+    if not isinstance(select.queries.owner, rasp.IndicesOp):
+        return False
+    keys = _key_of_each_query(select)
+    if keys is None or not _numbers(select.keys):
+        return False
+    key_values = rasp.value_set_of(select.keys) or ()
+    outside = min((v for v in key_values), default=0) - 1
+    table = [
+        (q, keys.get(value_key(q), outside))
+        for q in rasp.value_set_of(select.queries) or ()
+    ]
+    query = rasp.MapOp(
+        f"{select.label.data}.key",
+        rasp.NUMERICAL,
+        select.queries,
+        rasp.TableAttr(table),
+        canonical_set(v for _, v in table),
+    )
+    query.result.name_hint = f"{select.result.name_hint or 'select'}_key"
+    equal = rasp.SelectOp(
+        select.label.data, select.keys, query.result, rasp.ComparisonAttr("eq")
+    )
+    equal.result.name_hint = select.result.name_hint
+    block = program.body.block
+    block.insert_op_before(query, select)
+    block.insert_op_before(equal, select)
+    select.result.replace_all_uses_with(equal.result)
+    if _lowers(program):
+        select.detach()
+        select.erase()
+        return True
+    equal.result.replace_all_uses_with(select.result)
+    for op in (equal, query):
+        op.detach()
+        op.erase()
+    return False
+
+
 def choose(program: rasp.ProgramOp) -> None:
-    """Switch each candidate, in program order, unless the switch would stop the
-    lowering from certifying the program (a quadratic score needs cleaner
-    inputs than a one-hot one, so noisy producers can rule it out)."""
+    """Switch each candidate unless the switch would stop the lowering from
+    certifying the program (a quadratic score needs cleaner inputs than a
+    one-hot one, so noisy producers can rule it out)."""
     output = program.output.sop
     lowers = _lowers(program)
-    for op in list(program.body.block.ops):
-        if not isinstance(op, _SQUARING) or op.result is output:
-            continue
-        if op.encoding != rasp.CATEGORICAL or len(op.values.data) <= 2:
-            continue
-        if not (_numbers(op.result) and _compared_only(op.result)):
-            continue
-        _retype(op, rasp.NUMERICAL)
-        if lowers and not _lowers(program):
-            _retype(op, rasp.CATEGORICAL)
+    if lowers:
+        for select in list(program.body.block.ops):
+            if isinstance(select, rasp.SelectOp):
+                _as_equality(program, select)
+    candidates = [
+        op
+        for op in program.body.block.ops
+        if isinstance(op, _SQUARING)
+        and op.result is not output
+        and op.encoding == rasp.CATEGORICAL
+        and len(op.values.data) > 2
+        and _numbers(op.result)
+        and _compared_only(op.result)
+    ]
+    # A switch can make another possible (a numerical key weighs a query's
+    # noise less than a one-hot one does), so retry until nothing changes.
+    changed = True
+    while changed:
+        changed = False
+        for op in list(candidates):
+            _retype(op, rasp.NUMERICAL)
+            if lowers and not _lowers(program):
+                _retype(op, rasp.CATEGORICAL)
+                continue
+            candidates.remove(op)
+            changed = True
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ first op's inputs. The pass composes tables:
 - ``map g (sequence_map f x y)`` → ``sequence_map (g∘f) x y`` (also over a
   ``linear_sequence_map`` of two categorical s-ops, which is lowered as a table);
 - ``sequence_map g (map f x) (map h y)`` → ``sequence_map g(f(x), h(y)) x y``
-  (either side or both), when ``map f`` reads a categorical s-op: a
-  ``sequence_map`` over a numerical s-op has no construction.
+  (either side or both), when ``map f`` reads a categorical s-op (a
+  ``sequence_map`` over a numerical s-op has no construction) other than the
+  indices (a map of the indices is written by the position embedding for
+  free, and has no more values than the indices).
 
 The surviving op is the outer one: it keeps its label, its name and its value
 set. An inner op is fused only when every use of it can absorb it, so it dies
@@ -86,6 +88,7 @@ def _absorbs(user: Operation, inner: Operation) -> bool:
         return (
             isinstance(inner, rasp.MapOp)
             and _categorical(inner.input)
+            and not isinstance(inner.input.owner, rasp.IndicesOp)
             and _is_table_op(user)
         )
     return False
