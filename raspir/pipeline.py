@@ -37,12 +37,14 @@ O2: tuple[str, ...] = (
     "schedule-layers",
     "convert-sa-to-craft",
     "craft-eliminate-dead-directions",
+    "craft-compress-residual",
     "convert-craft-to-la",
 )
 """The optimising pipeline: trivial ops simplified, shared subexpressions
 merged, chains of maps fused, value sets pruned to what positions can reach
-(which can make more ops trivial), dead code and dead residual directions
-removed."""
+(which can make more ops trivial), dead code removed, encodings chosen
+(numbers where an s-op is only compared for equality), dead residual
+directions removed and the rest share dimensions where their lives allow."""
 
 PIPELINES: dict[str, tuple[str, ...]] = {"-O0": O0, "-O2": O2}
 """Pipelines by the name the API and ``raspir compile --pipeline`` accept."""

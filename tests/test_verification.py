@@ -22,7 +22,7 @@ LEVELS = " -> ".join(["import", *stage_names(DEFAULT)])
 
 LAYERS = {
     "length": 1,
-    "reverse": 3,
+    "reverse": 2,
     "hist": 1,
     "sort_unique": 2,
     "sort": 3,
@@ -218,7 +218,7 @@ def test_cli_exact(capsys):
         "50",
     )
     assert (code, err) == (0, "")
-    assert out == f"exact on 50 inputs at every level ({LEVELS}, 3 layers)\n"
+    assert out == f"exact on 50 inputs at every level ({LEVELS}, 2 layers)\n"
 
 
 def test_cli_not_exact(capsys, tmp_path):

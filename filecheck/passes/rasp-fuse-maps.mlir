@@ -139,7 +139,10 @@ rasp.program vocab {"a", "b", "c"} max_seq_len 3 bos "BOS" pad "PAD" {
 
 // -----
 
-// A map on both sides: code(vowel(t), even(i)) over (tokens, indices).
+// A map on both sides, one of them of the indices: code(vowel(t), even(i)).
+// The map of the tokens is absorbed; the map of the indices is not, since
+// the position embedding writes it for free and it has fewer values than the
+// indices (2 directions instead of 3).
 
 rasp.program vocab {"a", "b", "c"} max_seq_len 3 bos "BOS" pad "PAD" {
   %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b", "c"}
@@ -154,7 +157,8 @@ rasp.program vocab {"a", "b", "c"} max_seq_len 3 bos "BOS" pad "PAD" {
 // CHECK-NEXT: rasp.program vocab {"a", "b", "c"} max_seq_len 3 bos "BOS" pad "PAD" {
 // CHECK-NEXT: %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b", "c"}
 // CHECK-NEXT: %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1, 2}
-// CHECK-NEXT: %code = rasp.sequence_map "code" %tokens, %indices {("a", 0) -> 3, ("a", 1) -> 2, ("a", 2) -> 3, ("b", 0) -> 1, ("b", 1) -> 0, ("b", 2) -> 1, ("c", 0) -> 1, ("c", 1) -> 0, ("c", 2) -> 1} : !rasp.sop<categorical> values {0, 1, 2, 3}
+// CHECK-NEXT: %even = rasp.map "even" %indices {0 -> true, 1 -> false, 2 -> true} : !rasp.sop<categorical> values {false, true}
+// CHECK-NEXT: %code = rasp.sequence_map "code" %tokens, %even {("a", false) -> 2, ("a", true) -> 3, ("b", false) -> 0, ("b", true) -> 1, ("c", false) -> 0, ("c", true) -> 1} : !rasp.sop<categorical> values {0, 1, 2, 3}
 // CHECK-NEXT: rasp.output %code : !rasp.sop<categorical>
 // CHECK-NEXT: }
 // CHECK-NEXT: }
@@ -407,10 +411,11 @@ rasp.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" {
 
 // -----
 
-// The same through a sequence_map over two maps and a map over that: a none
-// input gives none; a side mapped to none gives none (odd(0), odd(2)); an
-// error on a side gives error (every pair of "b"); only ("a", 1) reaches the
-// tables: sum(1, 1) = 2 -> "two".
+// The same through a sequence_map over two maps and a map over that. odd, a
+// map of the indices, stays (the position embedding writes it for free); code
+// and name are absorbed. A none input gives none (odd is none at 0 and 2); an
+// error on a side gives error (("b", 1)); only ("a", 1) reaches the tables:
+// sum(1, 1) = 2 -> "two".
 
 rasp.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" {
   %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
@@ -430,7 +435,8 @@ rasp.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" {
 // CHECK-NEXT: %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1, 2}
 // CHECK-NEXT: %prev = rasp.select "prev" %indices, %indices {(0, 1), (1, 2)}
 // CHECK-NEXT: %left = rasp.aggregate "left" %prev, %tokens default none : !rasp.sop<categorical> values {none, "a", "b"}
-// CHECK-NEXT: %name = rasp.sequence_map "name" %left, %indices {(none, 0) -> none, (none, 1) -> none, (none, 2) -> none, ("a", 0) -> none, ("a", 1) -> "two", ("a", 2) -> none, ("b", 0) -> error, ("b", 1) -> error, ("b", 2) -> error} : !rasp.sop<categorical> values {none, "two"}
+// CHECK-NEXT: %odd = rasp.map "odd" %indices {0 -> none, 1 -> 1, 2 -> none} : !rasp.sop<categorical> values {none, 1}
+// CHECK-NEXT: %name = rasp.sequence_map "name" %left, %odd {(none, none) -> none, (none, 1) -> none, ("a", none) -> none, ("a", 1) -> "two", ("b", none) -> none, ("b", 1) -> error} : !rasp.sop<categorical> values {none, "two"}
 // CHECK-NEXT: rasp.output %name : !rasp.sop<categorical>
 // CHECK-NEXT: }
 // CHECK-NEXT: }

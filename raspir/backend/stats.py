@@ -47,7 +47,11 @@ def stage_stats(module: ModuleOp) -> dict[str, int | None]:
     elif isinstance(top, craft.ModelOp):
         lowered = module.clone()
         ConvertCraftToLaPass().apply(Context(), lowered)
-        return stage_stats(lowered)
+        stats = stage_stats(lowered)
+        bound = compression_bound(top)
+        if bound is not None:
+            stats["bound"] = bound  # type: ignore[assignment]
+        return stats
     elif isinstance(top, la.ModelOp):
         s = sizes_of(top, tracr_params(top))
         stats.update(
@@ -61,6 +65,19 @@ def stage_stats(module: ModuleOp) -> dict[str, int | None]:
     return stats
 
 
+BOUND_ATTRIBUTES = ("residual_live_peak", "residual_erasure_peak", "erase_units")
+
+
+def compression_bound(model: craft.ModelOp) -> tuple[int, ...] | None:
+    """What ``craft-compress-residual`` recorded on a model: the most
+    directions live at once, the same with lives extended to their erasure,
+    and the erase units spent (None if the pass has not run)."""
+    attributes = [model.attributes.get(name) for name in BOUND_ATTRIBUTES]
+    if any(a is None for a in attributes):
+        return None
+    return tuple(a.value.data for a in attributes)  # type: ignore[union-attr]
+
+
 def stats_table(rows: list[tuple[str, dict[str, int | None]]]) -> str:
     """Aligned text: one line per stage."""
     width = max(len(name) for name, _ in rows)
@@ -72,4 +89,12 @@ def stats_table(rows: list[tuple[str, dict[str, int | None]]]) -> str:
     lines = [head]
     for name, stats in rows:
         lines.append(f"{name:<{width}}  " + "  ".join(cell(stats[c]) for c in COLUMNS))
+    for name, stats in rows:
+        if "bound" in stats:
+            live, erasure, units = stats["bound"]  # type: ignore[misc]
+            lines.append(
+                f"{name}: residual {stats['residual']:,} against a lower bound of "
+                f"{live:,} directions live at once ({erasure:,} with each erased "
+                f"at an MLP after its last read); {units:,} erase units"
+            )
     return "\n".join(lines)

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from xdsl.dialects.builtin import IntAttr, StringAttr
+from xdsl.dialects.builtin import IntAttr, StringAttr, UnitAttr
 from xdsl.ir import Attribute, Dialect, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
@@ -512,6 +512,67 @@ class LinearOp(LinearFactors, ComponentOp):
         self.verify_factors()
 
 
+@irdl_op_definition
+class AffineOp(LinearFactors, ComponentOp):
+    """``a*x + b*y + offset``, computed by nobody: the weights of the heads that
+    read it combine their inputs' directions (docs/constructions.md). It
+    takes no sub-layer and is ready when its inputs are. Only the query of a
+    ``matched`` quadratic head may read it."""
+
+    name = "sa.affine"
+
+    fst = operand_def(SOpType)
+    snd = operand_def(SOpType)
+    offset = prop_def(ValueAttr)
+
+    OPERAND_COUNT: ClassVar[int] = 2
+    SUBLAYERS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        label: str,
+        inputs: tuple[SSAValue, SSAValue],
+        factors: tuple[float, float],
+        offset: float,
+        values: Iterable[Value],
+        noise: float,
+    ):
+        super().__init__(
+            operands=list(inputs),
+            result_types=[SOpType(NUMERICAL)],
+            properties=component_props(label, values, noise)
+            | self.factor_props(*factors)
+            | {"offset": ValueAttr(offset)},
+        )
+
+    def print_specific(self, printer: Printer) -> None:
+        super().print_specific(printer)
+        printer.print_string(f" offset {format_value(self.offset.data)}")
+
+    @classmethod
+    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
+        props = super().parse_specific(parser)
+        parser.parse_keyword("offset")
+        return props | {"offset": ValueAttr(parse_value(parser))}
+
+    def verify_component(self) -> None:
+        if self.encoding != NUMERICAL:
+            raise VerifyException("sa.affine produces a numerical s-op")
+        self.verify_factors()
+        if not _is_number(self.offset.data):
+            raise VerifyException(
+                f"offset must be a number, got {format_value(self.offset.data)}"
+            )
+        for use in self.result.uses:
+            head = use.operation
+            if not (
+                isinstance(head, HeadOp) and head.matched is not None and use.index == 1
+            ):
+                raise VerifyException(
+                    "an affine value is only read by the query of a matched head"
+                )
+
+
 # -- attention ---------------------------------------------------------------
 
 
@@ -526,6 +587,9 @@ class HeadOp(ComponentOp):
     queries = operand_def(SOpType)
     predicate = prop_def(ComparisonAttr | RelationAttr)
     sharpness = prop_def(ValueAttr)
+    matched = opt_prop_def(UnitAttr)
+    """Every query's value is some key's value on every input (a quadratic
+    head then needs no square of the query)."""
 
     SUBLAYERS: ClassVar[tuple[str, ...]] = (ATTENTION,)
 
@@ -534,11 +598,15 @@ class HeadOp(ComponentOp):
             printer.print_string(f" {self.predicate.data}")
         else:
             printer.print_string(" " + format_value_set(self.predicate.data))
+        if self.matched is not None:
+            printer.print_string(" matched")
         printer.print_string(f" sharpness {format_value(self.sharpness.data)}")
 
     @classmethod
     def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
         props = SelectOp.parse_specific(parser)
+        if parser.parse_optional_keyword("matched") is not None:
+            props["matched"] = UnitAttr()
         parser.parse_keyword("sharpness")
         return props | {"sharpness": constant(parser.parse_number())}
 
@@ -599,13 +667,41 @@ class CountOp(Margined, HeadOp):
 
     name = "sa.count"
 
+    table = opt_prop_def(TableAttr)
+    """``then {w -> f(w), ...}``: the MLP writes ``f(w)`` instead of ``w`` (a
+    map of the width, computed by the count's own MLP)."""
+
     OPERAND_COUNT: ClassVar[int] = 2
     SUBLAYERS: ClassVar[tuple[str, ...]] = (ATTENTION, MLP)
+
+    def print_specific(self, printer: Printer) -> None:
+        super().print_specific(printer)
+        if self.table is not None:
+            printer.print_string(" then " + self.table.format())
+
+    @classmethod
+    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
+        props = super().parse_specific(parser)
+        if parser.parse_optional_keyword("then") is not None:
+            props |= TabulatedOp.parse_specific(parser)
+        return props
+
+    def points(self) -> list[tuple[float, Value]]:
+        """The MLP's inputs ``1/(w+1)`` with what it writes for each, sorted."""
+        if self.table is None:
+            return sorted((1 / (k + 1), k) for k in self.values.data)
+        return sorted((1 / (k + 1), out) for k, out in self.table.data)
 
     def verify_component(self) -> None:
         super().verify_component()
         self.verify_margin()
-        check_counts(self.values.data, "a count")
+        if self.table is None:
+            check_counts(self.values.data, "a count")
+            return
+        check_counts([k for k, _ in self.table.data], "a count's table")
+        check_subset(
+            self.table.outputs(), self.values.data, "table output", "the value set"
+        )
 
 
 # -- program -----------------------------------------------------------------
@@ -642,6 +738,7 @@ COMPONENT_OPS: tuple[type[ComponentOp], ...] = (
     PairLookupOp,
     DiscretiseOp,
     LinearOp,
+    AffineOp,
     AggregateOp,
     CountOp,
 )

@@ -167,6 +167,11 @@ class SaFunctions(InterpreterFunctions):
     def run_linear(self, interpreter: Interpreter, op: sa.LinearOp, args: PythonValues):
         return (linear_values(op, *args),)
 
+    @impl(sa.AffineOp)
+    def run_affine(self, interpreter: Interpreter, op: sa.AffineOp, args: PythonValues):
+        offset = op.offset.data
+        return ([v + offset for v in linear_values(op, *args)],)
+
     @impl(sa.AggregateOp)
     def run_aggregate(
         self, interpreter: Interpreter, op: sa.AggregateOp, args: PythonValues
@@ -179,7 +184,11 @@ class SaFunctions(InterpreterFunctions):
 
     @impl(sa.CountOp)
     def run_count(self, interpreter: Interpreter, op: sa.CountOp, args: PythonValues):
-        return ([sum(row) for row in _selection(interpreter, op, args)],)
+        widths = [sum(row) for row in _selection(interpreter, op, args)]
+        if op.table is None:
+            return (widths,)
+        table = op.table.as_dict()
+        return ([lookup(op, table, w) for w in widths],)
 
     @impl_terminator(sa.OutputOp)
     def run_output(

@@ -26,9 +26,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
+import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, UnitAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
@@ -69,6 +71,7 @@ class _Select:
     keys: SSAValue
     queries: SSAValue
     predicate: rasp.ComparisonAttr | rasp.RelationAttr
+    selector: SSAValue | None = None
 
 
 @dataclass
@@ -81,6 +84,13 @@ class _Lowering:
     block: Block = field(default_factory=Block)
     tokens: SSAValue | None = None
     """The categorical token embedding, once lowered or created."""
+    fused: dict[SSAValue, rasp.MapOp] = field(default_factory=dict)
+    """Counts whose only use is a map, which their MLP computes."""
+    views_allowed: bool = True
+    views: dict[SSAValue, _Affine] = field(default_factory=dict)
+    """Affine s-ops read only by the queries of matched heads: no component."""
+    matched: set[SSAValue] = field(default_factory=set)
+    """Selects of the indices whose every query value is some index."""
 
     @property
     def n(self) -> int:
@@ -103,7 +113,7 @@ class _Lowering:
         """Keys and queries must be clean enough to shift each score by under c/8."""
         select = self.select_of(selector)
         if _is_quadratic(select):
-            weights = _quadratic_weights(select)
+            weights = _quadratic_weights(select, selector in self.matched)
             for value, weight in zip(
                 (select.keys, select.queries), weights, strict=False
             ):
@@ -133,7 +143,7 @@ class _Lowering:
                         "sequence_map or a selector_width (a unit that can also "
                         "write their square)",
                     )
-            select = _Select(op.keys, op.queries, op.predicate)
+            select = _Select(op.keys, op.queries, op.predicate, selector)
             if _is_quadratic(select):
                 try:
                     sa.quadratic_gap(op.keys, op.queries)
@@ -157,6 +167,12 @@ class _Lowering:
             self.require_inputs(op, own)
 
     def require_inputs(self, op: rasp.SOpOp, own: float) -> None:
+        view = self.views.get(op.result)
+        if view is not None:
+            for x, f in zip(view.inputs, view.factors, strict=True):
+                if f:
+                    self.require(x, INPUT_SHARE * own / (2 * abs(f) * _weight(x)))
+            return
         match op:
             case rasp.MapOp() if _is_position_map(op):
                 pass  # an embedding: reads nothing from the residual
@@ -193,32 +209,53 @@ class _Lowering:
 
     def lower(self) -> sa.ProgramOp:
         ops = list(self.program.body.block.ops)
+        if self.views_allowed:
+            self.views, self.matched = _affine_views(self.program)
         self.collect_budgets(ops)
+        self.fused = _maps_of_counts(self.program)
+        absorbed = {then for then in self.fused.values()}
         block = self.block
         for op in ops:
-            if isinstance(op, rasp.SelectorOp):
-                continue  # folded into the heads that use them
+            if isinstance(op, rasp.SelectorOp) or op in absorbed:
+                continue  # folded into the heads (or counts) that use them
             if isinstance(op, rasp.OutputOp):
                 block.add_op(sa.OutputOp(self.mapped[op.sop]))
                 continue
             assert isinstance(op, rasp.SOpOp)
             new, noise = self.component(op)
-            if noise > self.budget[op.result]:
+            then = self.fused.get(op.result)
+            result = op.result if then is None else then.result
+            if noise > self.budget[result]:
                 raise _fail(
-                    op,
+                    op if then is None else then,
                     f"its value carries noise up to {noise:.3g} in float32, more than "
-                    f"the {self.budget[op.result]:.3g} its consumers tolerate",
+                    f"the {self.budget[result]:.3g} its consumers tolerate",
                 )
-            new.result.name_hint = op.result.name_hint
+            new.result.name_hint = result.name_hint
             block.add_op(new)
-            self.mapped[op.result] = new.result
+            self.mapped[result] = new.result
             if isinstance(new, sa.TokensOp) and new.encoding == rasp.CATEGORICAL:
                 self.tokens = self.tokens or new.result
-            self.noise[op.result] = noise
+            self.noise[result] = noise
         return sa.ProgramOp.like(self.program, Region(block))
 
     def component(self, op: rasp.SOpOp) -> tuple[sa.ComponentOp, float]:
         label, encoding, values = op.label.data, op.encoding, op.values.data
+        view = self.views.get(op.result)
+        if view is not None:
+            noise = sum(
+                abs(f) * _weight(x) * self.noise[x]
+                for x, f in zip(view.inputs, view.factors, strict=True)
+            )
+            new = sa.AffineOp(
+                label,
+                (self.mapped[view.inputs[0]], self.mapped[view.inputs[1]]),
+                view.factors,
+                view.offset,
+                values,
+                noise,
+            )
+            return new, noise
         match op:
             case rasp.TokensOp():
                 return sa.TokensOp(label, encoding, values), 0.0
@@ -408,14 +445,20 @@ class _Lowering:
             ],
             result_types=[op.result.type],
             properties=sa.component_props(op.label.data, op.values.data, noise)
-            | {"predicate": select.predicate, "sharpness": sa.constant(sharpness)},
+            | {"predicate": select.predicate, "sharpness": sa.constant(sharpness)}
+            | ({"matched": UnitAttr()} if op.selector in self.matched else {}),
         )
         return new, noise
 
     def count(
         self, op: rasp.SelectorWidthOp | rasp.LengthOp, select: _Select | None
     ) -> tuple[sa.ComponentOp, float]:
+        """A count, or with ``then`` the map that is the count's only use: its
+        MLP discretises ``1/(w+1)`` to any function of ``w`` as easily as to
+        ``w`` (docs/constructions.md), so the map needs no MLP of its own."""
         n = self.n
+        then = self.fused.get(op.result)
+        result = op.result if then is None else then.result
         if select is None:  # rasp.length counts every key, selected by the tokens
             keys = queries = self.length_tokens()
             predicate: rasp.ComparisonAttr | rasp.RelationAttr = rasp.ComparisonAttr(
@@ -425,7 +468,11 @@ class _Lowering:
         else:
             keys, queries = self.mapped[select.keys], self.mapped[select.queries]
             predicate, rho = select.predicate, self.score_noise(select)
-        points = sorted((1 / (k + 1), k) for k in op.values.data)
+        if then is None:
+            points = sorted((1 / (k + 1), k) for k in op.values.data)
+        else:
+            table = then.table.as_dict()
+            points = sorted((1 / (k + 1), table[value_key(k)]) for k in op.values.data)
         # The head measures y = 1/(w+1) with a relative error: unselected keys
         # take at most n*e^(-c*share) of the weight, float32 softmax 2(n+1)u.
         # Steps between 1/(w+1) and 1/(w+2) are ~y^2 apart, so the relative error
@@ -442,18 +489,21 @@ class _Lowering:
             )
         sharpness = max(math.log(n / (target - softmax)), 1.0) / margin_share
         margin = n * math.exp(-sharpness * margin_share) + softmax
-        numerical = _is_numerical(op.result)
+        numerical = _is_numerical(result)
         steps = sa.steps(points, numerical)
         noise = _step_rounding(points, steps, lambda y: margin * y, numerical)
+        owner = op if then is None else then
+        props = sa.component_props(owner.label.data, owner.values.data, noise) | {
+            "predicate": predicate,
+            "sharpness": sa.constant(sharpness),
+            "margin": sa.constant(margin),
+        }
+        if then is not None:
+            props["table"] = rasp.TableAttr(
+                (k, table[value_key(k)]) for k in op.values.data
+            )
         new = sa.CountOp.create(
-            operands=[keys, queries],
-            result_types=[op.result.type],
-            properties=sa.component_props(op.label.data, op.values.data, noise)
-            | {
-                "predicate": predicate,
-                "sharpness": sa.constant(sharpness),
-                "margin": sa.constant(margin),
-            },
+            operands=[keys, queries], result_types=[result.type], properties=props
         )
         return new, noise
 
@@ -469,7 +519,7 @@ class _Lowering:
     def score_noise(self, select: _Select) -> float:
         """How much of the sharpness the keys' and queries' noise may shift a score."""
         if _is_quadratic(select):
-            weights = _quadratic_weights(select)
+            weights = _quadratic_weights(select, select.selector in self.matched)
             rounding = 4 * UNIT_ROUNDOFF * weights[2]
             return (
                 sum(
@@ -503,7 +553,9 @@ def _is_quadratic(select: _Select) -> bool:
     return _is_numerical(select.keys) or _is_numerical(select.queries)
 
 
-def _quadratic_weights(select: _Select) -> tuple[float, float, float]:
+def _quadratic_weights(
+    select: _Select, matched: bool = False
+) -> tuple[float, float, float]:
     """For a quadratic head (docs/constructions.md): how much a unit of noise on
     the keys and on the queries shifts a score against its competitors,
     relative to the sharpness, and the largest score relative to it (for
@@ -513,7 +565,8 @@ def _quadratic_weights(select: _Select) -> tuple[float, float, float]:
     A numerical side with noise ``ε`` on ``x`` carries ``ε(2·max|x| + 1)`` on
     ``x²``. Numerical queries shift a key against a key ``d ≥ g`` away by
     ``2εd/g²`` (at most ``2ε/g`` of the margin ``d²/g²``) and BOS against the
-    selected key by ``ε(4·max|q| + 1)/g²``; numerical keys shift by
+    selected key by ``ε(4·max|q| + 1)/g²`` (by ``2ε·max|k|/g²`` for a matched
+    head, whose BOS score is fixed); numerical keys shift by
     ``ε(2·max|q| + 2·max|k| + 1)/g²``. A categorical side's one-hot entries
     weigh ``2|x|·max|y| + x²`` (and ``g²`` for BOS), each leaky entry adding
     its noise (one entry for a clean side).
@@ -533,12 +586,156 @@ def _quadratic_weights(select: _Select) -> tuple[float, float, float]:
         keys = (2 * q + 2 * k + 1) / g2
     else:
         keys = categorical(select.keys, k, q)
-    if _is_numerical(select.queries):
+    if _is_numerical(select.queries) and matched:  # BOS is fixed; no square
+        queries = max(2 / g, 2 * k / g2)
+    elif _is_numerical(select.queries):
         queries = max(2 / g, (4 * q + 1) / g2)
     else:
         queries = categorical(select.queries, q, k)
     largest = (2 * q * k + k * k + q * q + g2) / g2
     return keys, queries, largest
+
+
+@dataclass(frozen=True)
+class _Affine:
+    """``a*x + b*y + offset``, read by its consumers' weights."""
+
+    inputs: tuple[SSAValue, SSAValue]
+    factors: tuple[float, float]
+    offset: float
+
+
+def _number(v: Value) -> bool:
+    return not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v)
+
+
+def _affine_fit(op: Operation) -> _Affine | None:
+    """The affine function a map or sequence map computes on its value sets
+    (entries that raise excepted), if it is one and its inputs are numbers."""
+    if isinstance(op, rasp.LinearSequenceMapOp):
+        inputs = (op.fst, op.snd)
+        table = _linear_table(op)
+    elif isinstance(op, rasp.SequenceMapOp):
+        inputs, table = (op.fst, op.snd), op.table
+    elif isinstance(op, rasp.MapOp):
+        inputs, table = (op.input, op.input), op.table
+    else:
+        return None
+    if not all(_number(v) for x in inputs for v in rasp.value_set_of(x) or (None,)):
+        return None
+    rows = []
+    for key, out in table.data:
+        if out is rasp.UNDEFINED:
+            continue
+        if not _number(out):
+            return None
+        x, y = (
+            key
+            if isinstance(op, rasp.SequenceMapOp | rasp.LinearSequenceMapOp)
+            else (key, key)
+        )
+        rows.append((float(x), float(y), float(out)))
+    if not rows:
+        return None
+    solution = _solve(rows, single=isinstance(op, rasp.MapOp))
+    if solution is None:
+        return None
+    a, b, c = (_simple(v) for v in solution)
+    for key, out in table.data:  # exactly, as the interpreters will compute it
+        if out is rasp.UNDEFINED:
+            continue
+        x, y = (key, key) if isinstance(op, rasp.MapOp) else key
+        if a * x + b * y + c != out:
+            return None
+    return _Affine(inputs, (a, b), c)
+
+
+def _simple(v: float) -> float | int:
+    """A fitted coefficient as the simple number it approximates (an int, or a
+    fraction with a small denominator as a float)."""
+    fraction = Fraction(v).limit_denominator(1 << 20)
+    if fraction.denominator == 1:
+        return int(fraction)
+    return float(fraction)
+
+
+def _solve(rows: list[tuple[float, float, float]], single: bool):
+    """The least-squares ``(a, b, c)`` through the rows (``b = 0`` for a map);
+    the caller checks that it is exact."""
+    columns = [[x, 1.0] if single else [x, y, 1.0] for x, y, _ in rows]
+    fit = np.linalg.lstsq(
+        np.array(columns), np.array([f for *_, f in rows]), rcond=None
+    )
+    coefficients = [float(v) for v in fit[0]]
+    if single:
+        return coefficients[0], 0.0, coefficients[1]
+    return tuple(coefficients)
+
+
+def _affine_views(
+    program: rasp.ProgramOp,
+) -> tuple[dict[SSAValue, _Affine], set[SSAValue]]:
+    """Numerical affine s-ops read only as the queries of ``eq`` selects of the
+    indices that aggregate and always find their key: a matched quadratic head
+    reads such a query straight from its inputs, so it needs no component.
+    Also the selectors that are matched."""
+    from raspir.passes.rasp_prune_value_sets import RAISES, positional_values
+
+    positions, exact = positional_values(program)
+    views: dict[SSAValue, _Affine] = {}
+    matched: set[SSAValue] = set()
+    for op in program.body.block.ops:
+        if not isinstance(op, rasp.SOpOp) or not _is_numerical(op.result):
+            continue
+        if op.result is program.output.sop or op.result not in exact:
+            continue
+        selects = [use.operation for use in op.result.uses]
+        if not selects or not all(
+            isinstance(s, rasp.SelectOp)
+            and s.queries is op.result
+            and s.keys is not op.result
+            and isinstance(s.keys.owner, rasp.IndicesOp)
+            and s.predicate == rasp.ComparisonAttr("eq")
+            and all(isinstance(u.operation, rasp.AggregateOp) for u in s.result.uses)
+            for s in selects
+        ):
+            continue
+        if not all(
+            v is RAISES or (_number(v) and float(v).is_integer() and 0 <= v < length)
+            for (length, _), v in zip(positions, exact[op.result], strict=True)
+        ):
+            continue
+        view = _affine_fit(op)
+        if view is None:
+            continue
+        views[op.result] = view
+        matched.update(s.result for s in selects)
+    return views, matched
+
+
+def _weight(value: SSAValue) -> float:
+    """How much a unit of noise on ``value`` moves the number it holds: 1 for a
+    numerical s-op; for a one-hot, its largest value (clean: only the hot entry
+    is off) or the sum of its values (leaky: every entry is)."""
+    values = rasp.value_set_of(value) or ()
+    if _is_numerical(value):
+        return 1.0
+    if _is_clean(value):
+        return max(_magnitude(values), 1.0)
+    return max(sum(abs(float(v)) for v in values), 1.0)
+
+
+def _maps_of_counts(program: rasp.ProgramOp) -> dict[SSAValue, rasp.MapOp]:
+    """Each count (``selector_width``, ``length``) whose only use is a ``map``
+    that is not a position map, with that map."""
+    out = {}
+    for op in program.body.block.ops:
+        if not isinstance(op, rasp.SelectorWidthOp | rasp.LengthOp):
+            continue
+        uses = list(op.result.uses)
+        if len(uses) == 1 and isinstance(then := uses[0].operation, rasp.MapOp):
+            out[op.result] = then
+    return out
 
 
 def _is_position_map(op: rasp.MapOp) -> bool:
@@ -634,11 +831,16 @@ class ConvertRaspToSaPass(ModulePass):
     """Noise allowed on a numerical output, relative to its largest magnitude."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        replace_each(
-            op,
-            rasp.ProgramOp,
-            lambda program: _Lowering(program, self.numerical_tolerance).lower(),
-        )
+        replace_each(op, rasp.ProgramOp, self.lower)
         for remaining in op.walk():
             if remaining.dialect_name() == "rasp":
                 raise _fail(remaining, "is still present after convert-rasp-to-sa")
+
+    def lower(self, program: rasp.ProgramOp) -> sa.ProgramOp:
+        """The program's components; affine views need cleaner inputs than
+        components do, so if they cannot be certified, without them."""
+        try:
+            return _Lowering(program, self.numerical_tolerance).lower()
+        except PassFailedException:
+            lowering = _Lowering(program, self.numerical_tolerance, views_allowed=False)
+            return lowering.lower()

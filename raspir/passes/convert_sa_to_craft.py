@@ -50,7 +50,8 @@ class _Builder:
     def __post_init__(self) -> None:
         for op in self.program.body.block.ops:
             if isinstance(op, sa.HeadOp) and op.is_quadratic:
-                for side in (op.keys, op.queries):
+                sides = [op.keys] if op.matched is not None else [op.keys, op.queries]
+                for side in sides:
                     if isinstance(side.type, rasp.SOpType) and side.type.is_numerical:
                         self.squared.add(side)
 
@@ -204,6 +205,14 @@ class _Builder:
         """``x`` (power 1) or ``x²`` (power 2) of a side of a quadratic head, as
         a combination of directions: its one-hot directions weighted by the
         value, or its number (or square) direction."""
+        if isinstance(value.owner, sa.AffineOp):
+            assert power == 1, "a matched head needs no square of its query"
+            owner = value.owner
+            factors = (owner.fst_factor.data, owner.snd_factor.data)
+            terms = [(craft.ONE, float(owner.offset.data))]
+            for operand, factor in zip(owner.operands, factors, strict=True):
+                terms += [(d, factor * w) for d, w in self.features(operand, 1)]
+            return [(d, w) for d, w in terms if w != 0.0]
         if isinstance(value.type, rasp.SOpType) and value.type.is_numerical:
             return [(self.numerical(value) if power == 1 else self.square(value), 1.0)]
         dirs = self.directions(value)
@@ -226,10 +235,21 @@ class _Builder:
                 entries.append((q_dir, k_dir, 2 * scale * q * k))
         for k_dir, k2 in self.features(op.keys, 2):
             entries.append((craft.ONE, k_dir, -scale * k2))
-        for q_dir, q2 in self.features(op.queries, 2):
-            entries.append((q_dir, self.bos, scale * q2))
-        entries.append((craft.ONE, self.bos, (bos_score - 1) * c))
-        entries.append((self.bos, self.bos, c))
+        if op.matched is None:
+            for q_dir, q2 in self.features(op.queries, 2):
+                entries.append((q_dir, self.bos, scale * q2))
+            entries.append((craft.ONE, self.bos, (bos_score - 1) * c))
+            entries.append((self.bos, self.bos, c))
+            return craft.MatrixAttr(entries)
+        # Matched: a selected key scores (c/g²)q² ≥ (c/g²)·min q², so BOS sits
+        # c/2 below that, and at the BOS query (whose query is the offset
+        # alone) above every key.
+        lowest = min(float(v) ** 2 for v in rasp.value_set_of(op.queries) or (0,))
+        offset = sum(w for d, w in self.features(op.queries, 1) if d == craft.ONE)
+        k = max((abs(float(v)) for v in rasp.value_set_of(op.keys) or ()), default=0.0)
+        bos = scale * lowest - c / 2
+        entries.append((craft.ONE, self.bos, bos))
+        entries.append((self.bos, self.bos, c - bos + 2 * scale * abs(offset) * k))
         return craft.MatrixAttr(entries)
 
     def head(self, op: sa.AggregateOp) -> craft.HeadOp:
@@ -348,9 +368,8 @@ class _Builder:
         return self.steps(op, self.numerical(op.input), op.points(), lambda _: margin)
 
     def count_mlp(self, op: sa.CountOp, scratch: craft.Direction) -> craft.MLPOp:
-        points = sorted((1 / (k + 1), k) for k in op.values.data)
         margin = op.margin.data  # relative to the level
-        return self.steps(op, scratch, points, lambda y: margin * y)
+        return self.steps(op, scratch, op.points(), lambda y: margin * y)
 
     # -- the model ---------------------------------------------------------------
 

@@ -13,7 +13,9 @@ read, at the first MLP slot at or after that read, the pass adds units to an
 ``erase`` MLP block of that layer: ``ReLU(x)`` written back as ``-x`` for a
 categorical direction (its entries are in ``[0, 1]`` up to float32 rounding:
 one-hot embeddings, convex mixes of one-hot values, thresholded units), and
-``ReLU(x)``, ``ReLU(-x)`` written as ``-x`` for a numerical one (any sign). The
+``ReLU(x)``, ``ReLU(-x)`` written as ``-x`` for a numerical one that may be
+negative (one unit suffices for one that only heads write, as convex mixes
+of one-hot or ``one`` directions with non-negative weights). The
 dimension is then free for a direction born at or after that slot; an MLP of
 the same slot may write the newcomer, since both add to the same residual.
 Left over is at most the old value's rounding error, far inside the margins
@@ -27,9 +29,13 @@ intervals that overlap at one slot, which is optimal for erasure at MLP slots.
 more than one slot are never erased.
 
 Reuse is not free: each erased direction costs one or two MLP units. With
-``objective=params`` (the default) a dimension is reused only where the units
-cost fewer parameters (``2·D`` each) than the dimension saves (its row in every
-embedding, head and MLP matrix); ``objective=width`` reuses wherever possible.
+``objective=balanced`` (the default) a dimension is reused only where that
+shrinks the product of the residual width and the MLP units of the model as
+it stands (``u`` units for one dimension pay when ``u·(D - 1) < H``), so
+neither grows much at the other's expense; with ``objective=params`` where the
+units cost fewer parameters (``2·D`` each) than the dimension saves (its row
+in every embedding, head and MLP matrix); ``objective=width`` reuses wherever
+possible.
 
 The pass records what it worked against on the model as attributes:
 ``residual_live_peak`` (the most directions simultaneously live, needed in the
@@ -52,7 +58,7 @@ from raspir.dialects import craft
 from raspir.passes import replace_each
 from raspir.passes.craft_eliminate_dead_directions import reads, writes
 
-OBJECTIVES = ("params", "width")
+OBJECTIVES = ("balanced", "params", "width")
 
 
 @dataclass
@@ -60,7 +66,8 @@ class _Life:
     direction: craft.Direction
     born: int
     last: int
-    numerical: bool
+    signed: bool
+    """Numerical and possibly negative: erased with two units, not one."""
     erasable: bool
     """Read for the last time before the end, and written once, before that."""
 
@@ -92,6 +99,8 @@ def lives(model: craft.ModelOp) -> list[_Life]:
     last: dict[tuple, int] = {}
     directions: dict[tuple, craft.Direction] = {}
     numerical: set[tuple] = set()
+    signed: set[tuple] = set()
+    """Numerical directions some write may make negative."""
 
     def note(direction: craft.Direction) -> tuple:
         key = craft.direction_key(direction)
@@ -102,8 +111,10 @@ def lives(model: craft.ModelOp) -> list[_Life]:
 
     for embed in model.embeddings.values():
         for _, vector in embed.table.data:
-            for d, _ in vector:
+            for d, w in vector:
                 key = note(d)
+                if w < 0:
+                    signed.add(key)
                 born[key] = 0
                 write_slots.setdefault(key, set()).add(0)
     layers = model.layers
@@ -122,6 +133,7 @@ def lives(model: craft.ModelOp) -> list[_Life]:
             for key in writes(block):
                 born.setdefault(key, slot)
                 write_slots.setdefault(key, set()).add(slot)
+            signed.update(_signed_writes(block))
             for key in reads(block):
                 if key[0] != "hidden":
                     last[key] = max(last.get(key, 0), slot)
@@ -141,7 +153,28 @@ def lives(model: craft.ModelOp) -> list[_Life]:
             and len(write_slots[key]) == 1
             and born[key] < last[key] < end
         )
-        out.append(_Life(direction, born[key], last[key], key in numerical, erasable))
+        out.append(
+            _Life(
+                direction,
+                born[key],
+                last[key],
+                key in numerical and key in signed,
+                erasable,
+            )
+        )
+    return out
+
+
+def _signed_writes(block: craft.HeadOp | craft.MLPOp) -> set[tuple]:
+    """The numerical directions ``block`` may make negative. A head that copies
+    one-hot (or ``one``) directions with non-negative weights writes a convex
+    mix of non-negative numbers; anything else may have either sign."""
+    if isinstance(block, craft.MLPOp):
+        return {craft.direction_key(c) for _, c, _ in block.snd.data}
+    out = set()
+    for source, target, weight in block.ov.data:
+        if weight < 0 or not (source[1] or source == craft.ONE):
+            out.add(craft.direction_key(target))
     return out
 
 
@@ -163,7 +196,7 @@ def peaks(all_lives: list[_Life], end: int) -> tuple[int, int]:
 
 
 def _unit_cost(life: _Life) -> int:
-    return 2 if life.numerical else 1
+    return 2 if life.signed else 1
 
 
 def _dimension_cost(model: craft.ModelOp) -> int:
@@ -183,9 +216,15 @@ def _dimension_cost(model: craft.ModelOp) -> int:
 
 
 def assign(
-    all_lives: list[_Life], width: int, dimension_cost: int, objective: str
+    all_lives: list[_Life],
+    width: int,
+    hidden: int,
+    dimension_cost: int,
+    objective: str,
 ) -> list[_Dimension]:
-    """Left-edge assignment; under ``params`` a reuse must pay for its units."""
+    """Left-edge assignment; under ``params`` a reuse must pay for its units in
+    parameters, under ``balanced`` it must shrink the product of the residual
+    width and the MLP units of the model as it stands."""
     dims: list[_Dimension] = []
     for life in sorted(all_lives, key=lambda x: x.born):
         free = [
@@ -197,8 +236,13 @@ def assign(
             free = [
                 d for d in free if _unit_cost(d.lives[-1]) * 2 * width < dimension_cost
             ]
+        elif objective == "balanced":  # (D - 1)(H + u) < D·H
+            free = [d for d in free if _unit_cost(d.lives[-1]) * (width - 1) < hidden]
         if free:
-            max(free, key=lambda d: d.free_from).lives.append(life)
+            chosen = max(free, key=lambda d: d.free_from)
+            width -= 1  # the model as it now stands
+            hidden += _unit_cost(chosen.lives[-1])
+            chosen.lives.append(life)
         else:
             dims.append(_Dimension([life]))
     return dims
@@ -212,7 +256,8 @@ def compress(model: craft.ModelOp, objective: str) -> craft.ModelOp:
     all_lives = lives(model)
     end = 2 * len(model.layers) + 1
     live_peak, erasure_peak = peaks(all_lives, end)
-    dims = assign(all_lives, len(all_lives), _dimension_cost(model), objective)
+    hidden = sum(m.hidden.data for layer in model.layers for m in layer.mlps)
+    dims = assign(all_lives, len(all_lives), hidden, _dimension_cost(model), objective)
     erase: dict[int, list[_Life]] = {}
     for dim in dims:
         for old in dim.lives[:-1]:
@@ -252,7 +297,7 @@ def _eraser(erased: list[_Life]) -> craft.MLPOp:
     snd: list[tuple] = []
     unit = 0
     for life in erased:
-        signs = (1.0, -1.0) if life.numerical else (1.0,)
+        signs = (1.0, -1.0) if life.signed else (1.0,)
         for sign in signs:
             fst.append((life.direction, unit, sign))
             snd.append((unit, life.direction, -sign))
@@ -266,7 +311,7 @@ class CraftCompressResidualPass(ModulePass):
 
     name = "craft-compress-residual"
 
-    objective: str = "params"
+    objective: str = "balanced"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.objective not in OBJECTIVES:

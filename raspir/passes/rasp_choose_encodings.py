@@ -13,7 +13,10 @@ The pass makes an s-op numerical when all of these hold:
   chose and the unembedding decodes), and has more than two values, all finite
   numbers (no ``None``, no booleans);
 - every use is as the keys or the queries of an ``eq`` select whose other side
-  also holds only finite numbers;
+  also holds only finite numbers, or as the input of a numerical map or
+  sequence map that is only such a query (``convert-rasp-to-sa`` reads an
+  affine one straight from its inputs' numbers: ``length - indices - 1`` in
+  ``reverse`` needs neither a unit nor a direction of its own);
 - its producer can write the square beside the number: an embedding
   (``tokens``, ``indices``), a ``map`` (lookup or discretising MLP), a
   ``sequence_map`` (pair lookup) or a ``selector_width`` / ``length`` (count
@@ -36,7 +39,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import SSAValue
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 from xdsl.utils.exceptions import PassFailedException
@@ -73,6 +76,8 @@ def _compared_only(value: SSAValue) -> bool:
         select = use.operation
         if isinstance(select, rasp.MapOp) and isinstance(value.owner, rasp.IndicesOp):
             continue
+        if _compared_view(select):
+            continue
         if not isinstance(select, rasp.SelectOp):
             return False
         if select.predicate != rasp.ComparisonAttr("eq"):
@@ -98,6 +103,23 @@ def _lowers(program: rasp.ProgramOp) -> bool:
     except PassFailedException:
         return False
     return True
+
+
+def _compared_view(op: Operation) -> bool:
+    """A numerical map or sequence map whose every use is the query of an
+    ``eq`` select: the lowering may read it as an affine view of its inputs
+    (their numbers, not their squares), if it is affine."""
+    if not isinstance(op, rasp.MapOp | rasp.SequenceMapOp | rasp.LinearSequenceMapOp):
+        return False
+    if not (isinstance(op.result.type, rasp.SOpType) and op.result.type.is_numerical):
+        return False
+    uses = list(op.result.uses)
+    return bool(uses) and all(
+        isinstance(u.operation, rasp.SelectOp)
+        and u.operation.queries is op.result
+        and u.operation.predicate == rasp.ComparisonAttr("eq")
+        for u in uses
+    )
 
 
 def _key_of_each_query(select: rasp.SelectOp) -> dict[tuple, Value] | None:
@@ -175,7 +197,6 @@ def choose(program: rasp.ProgramOp) -> None:
         and op.encoding == rasp.CATEGORICAL
         and len(op.values.data) > 2
         and _numbers(op.result)
-        and _compared_only(op.result)
     ]
     # A switch can make another possible (a numerical key weighs a query's
     # noise less than a one-hot one does), so retry until nothing changes.
@@ -183,6 +204,8 @@ def choose(program: rasp.ProgramOp) -> None:
     while changed:
         changed = False
         for op in list(candidates):
+            if not _compared_only(op.result):
+                continue  # (yet: a switch of its users may qualify it)
             _retype(op, rasp.NUMERICAL)
             if lowers and not _lowers(program):
                 _retype(op, rasp.CATEGORICAL)

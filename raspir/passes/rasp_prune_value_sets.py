@@ -255,6 +255,24 @@ def _reflexive(selector: SSAValue) -> bool:
         return False
 
 
+def positional_values(
+    program: rasp.ProgramOp,
+) -> tuple[list[tuple[int, int]], dict[SSAValue, list[Value]]]:
+    """The positions ``(L, i)`` and the value ``f(L, i)`` of every positional
+    s-op at each (``RAISES`` where it raises), without changing the program."""
+    pruner = _Pruner(program)
+    for op in program.body.block.ops:
+        if isinstance(op, rasp.ConstantOp) and not op.check_length.value.data:
+            pruner.ragged.add(op.results[0])
+        elif any(v in pruner.ragged for v in op.operands):
+            pruner.ragged.update(op.results)
+        if isinstance(op, rasp.SOpOp):
+            f = pruner.evaluate(op)
+            if f is not None:
+                pruner.exact[op.result] = f
+    return pruner.positions, pruner.exact
+
+
 def _keep(old: Sequence[Value], possible) -> tuple[Value, ...]:
     """The values of ``old`` (in its canonical order) that are ``possible``."""
     keys = {value_key(v) for v in possible}

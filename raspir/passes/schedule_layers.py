@@ -74,10 +74,10 @@ def asap_layers(program: sa.ProgramOp) -> dict[sa.ComponentOp, int]:
     ready: dict[sa.ComponentOp, int] = {}
     layers: dict[sa.ComponentOp, int] = {}
     for op in nx.topological_sort(graph):
-        if not op.SUBLAYERS:
-            ready[op] = EMBEDDING_SLOT
-            continue
         inputs = max((ready[p] for p in graph.predecessors(op)), default=EMBEDDING_SLOT)
+        if not op.SUBLAYERS:  # an embedding, or an affine view of its inputs
+            ready[op] = inputs
+            continue
         # The earliest layer whose slot for this kind comes after ``inputs``.
         layers[op] = (inputs - _OFFSET[op.SUBLAYERS[0]]) // 2 + 1
         ready[op] = _slots(op, layers[op])[1]
@@ -91,8 +91,12 @@ def _layer(op: sa.ComponentOp) -> int:
 
 
 def _ready(op: sa.ComponentOp) -> int:
-    """The slot after which a scheduled component's result is ready."""
-    return _slots(op, _layer(op))[1] if op.SUBLAYERS else EMBEDDING_SLOT
+    """The slot after which a scheduled component's result is ready (an op
+    without sub-layers: when its inputs are)."""
+    if op.SUBLAYERS:
+        return _slots(op, _layer(op))[1]
+    inputs = [_producer(op, i) for i in range(len(op.operands))]
+    return max((_ready(p) for p in inputs), default=EMBEDDING_SLOT)
 
 
 def check_schedule(program: sa.ProgramOp) -> None:

@@ -187,14 +187,17 @@ def test_residual_labels_are_tracr_strings() -> None:
     labels = model("reverse").residual_labels
     assert all(isinstance(label, str) for label in labels)
     assert len(set(labels)) == len(labels)
-    assert {"one", "tokens:a", "tokens:b", "tokens:c", "indices:0"} <= set(labels)
+    assert {"one", "tokens:a", "tokens:b", "tokens:c"} <= set(labels)
     assert {f"reverse:{v}" for v in VOCAB} <= set(labels)
-    # -O2 prunes the impossible length 0 (every input has a token). opp_idx-1,
-    # only compared for equality, is numerical: its value at length 1 is 0,
-    # which writes nothing, so nothing reads length:1 either.
-    assert {f"length:{n}" for n in range(2, MAX_SEQ_LEN + 1)} <= set(labels)
-    assert {"opp_idx-1", "opp_idx-1^2"} <= set(labels)
-    assert "length:0" not in labels and "length:1" not in labels
+    # -O2 compares length - indices - 1 with the indices by a quadratic head
+    # that reads it straight from the numbers length and indices: those are
+    # numerical (indices with its square), and opp_idx-1 has no direction.
+    assert {"length", "indices", "indices^2"} <= set(labels)
+    assert not any(label.startswith(("opp_idx", "indices:")) for label in labels)
+    o0 = raspir.compile_rasp_to_model(
+        lib.make_reverse(rasp.tokens), VOCAB, MAX_SEQ_LEN, pipeline="-O0"
+    ).residual_labels
+    assert {"indices:0", "length:0", "opp_idx-1:0"} <= set(o0)
 
 
 def test_model_config_and_params_have_tracr_names_and_shapes() -> None:
@@ -285,8 +288,24 @@ def test_input_encoder_maps_vocab_bos_and_pad() -> None:
         for other in VOCAB | {"BOS"}:
             assert row[labels.index(f"tokens:{other}")] == (other == token)
         assert row[labels.index("one")] == 1
-    # Tracr's position layout: row 0 (BOS) is empty, row p sets indices:p-1.
+    # The position layout: row 0 (BOS) is empty; -O2 makes reverse's indices
+    # numerical (row p holds p-1 and its square), -O0 keeps Tracr's one-hot
+    # layout (row p sets indices:p-1).
     positions = m.params["pos_embed"]["embeddings"]
+    assert not np.any(positions[0])
+    p = np.arange(MAX_SEQ_LEN, dtype=np.float32)
+    np.testing.assert_array_equal(positions[1:, labels.index("indices")], p)
+    np.testing.assert_array_equal(positions[1:, labels.index("indices^2")], p * p)
+    o0 = compile_rasp_to_model(
+        program("reverse"),
+        vocab=VOCAB,
+        max_seq_len=MAX_SEQ_LEN,
+        compiler_bos="BOS",
+        compiler_pad="PAD",
+        pipeline="-O0",
+    )
+    labels = o0.residual_labels
+    positions = o0.params["pos_embed"]["embeddings"]
     index_columns = [labels.index(f"indices:{i}") for i in range(MAX_SEQ_LEN)]
     assert not np.any(positions[0])
     np.testing.assert_array_equal(
@@ -311,11 +330,16 @@ def test_output_encoders() -> None:
 
 def output_columns(m, name: str) -> tuple[list[int], list]:
     """The residual columns that hold output s-op ``name``, and their values."""
-    labels = m.residual_labels
+    # A coordinate that directions share is labelled "d1|d2".
+    labels = [label.split("|") for label in m.residual_labels]
+
+    def column(label: str) -> int:
+        return next(i for i, parts in enumerate(labels) if label in parts)
+
     if type(m.output_encoder).__name__ == "NumericalEncoder":
-        return [labels.index(name)], []
+        return [column(name)], []
     values = list(m.output_encoder.decoding_map.values())
-    return [labels.index(f"{name}:{v}") for v in values], values
+    return [column(f"{name}:{v}") for v in values], values
 
 
 @pytest.mark.parametrize("name", ["length", "reverse", "frac_prevs", "shuffle_dyck2"])

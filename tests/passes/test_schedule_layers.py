@@ -29,7 +29,7 @@ TRACR_LAYERS = {
     "hist": 1,
     "sort_unique": 2,
     "sort": 3,
-    "sort_freq": 5,
+    "sort_freq": 4,
     "frac_prevs": 2,
     "pair_balance": 2,
     "shuffle_dyck": 6,
@@ -66,6 +66,9 @@ MLP (any_negative), head (has_neg), MLP (not_has_neg), MLP (the output): slots
 1, 2, 3, 5, 6, 7, 9, so 5 layers; shuffle_dyck2 adds a pair lookup and a lookup
 between the discretised balances and has_neg (slots 1, 2, 3, 5, 7, 9, 10, 11,
 13: 7 layers). reverse chains a count, two MLPs and a head (slots 0-1, 3, 5, 6).
+sort_freq's map of its histogram is computed by the histogram's count MLP, so
+its chain is a count, a pair lookup (keys), a count (target_pos) and a head:
+slots 0-1, 3, 4-5, 6, 4 layers (Tracr: 5).
 """
 
 
