@@ -6,25 +6,29 @@
 // RUN: raspir-opt %t.once.mlir --split-input-file -p rasp-choose-encodings -o %t.twice.mlir
 // RUN: diff %t.once.mlir %t.twice.mlir
 
-// A lib program: shift_by(2) selects with the relation {(0, 2), (1, 3)} of the
-// indices, a function of the query (query 2 takes key 0, query 3 key 1). It
+// A lib program: shift_by(2) selects with the relation {(0, 2), (1, 3), ...}
+// of the indices, a function of the query (query q takes key q - 2). It
 // becomes `eq` against the numerical position map "select_shift_2.key":
-// 2 -> 0, 3 -> 1, and the queries 0 and 1, which select no key, -> -1 =
+// 2 -> 0, ..., 5 -> 3, and the queries 0 and 1, which select no key, -> -1 =
 // min(keys) - 1, which no key holds. The indices are then used only as the keys
 // of that `eq` select and by the map of the indices (written by the position
 // embedding, which does not read the indices' directions): they become
-// numerical too.
-// RUN: raspir ir raspir.testing.library:shift_by --vocab a,b --max-seq-len 4 | raspir-opt -p rasp-choose-encodings | filecheck %s --match-full-lines --check-prefix=SHIFT
+// numerical too. The rewrite adds 2 directions (the key map and its square) and
+// pays only because the 6 one-hot indices become 2: at max_seq_len 4 it would
+// not (2 + 2 >= 4) and the relation stays.
+// RUN: raspir ir raspir.testing.library:shift_by --vocab a,b --max-seq-len 6 | raspir-opt -p rasp-choose-encodings | filecheck %s --match-full-lines --check-prefix=SHIFT
 // SHIFT: builtin.module {
-// SHIFT-NEXT: rasp.program vocab {"a", "b"} max_seq_len 4 bos "compiler_bos" pad "compiler_pad" {
+// SHIFT-NEXT: rasp.program vocab {"a", "b"} max_seq_len 6 bos "compiler_bos" pad "compiler_pad" {
 // SHIFT-NEXT: %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
-// SHIFT-NEXT: %indices = rasp.indices "indices" : !rasp.sop<numerical> values {0, 1, 2, 3}
-// SHIFT-NEXT: %select_shift-2_key = rasp.map "select_shift_2.key" %indices {0 -> -1, 1 -> -1, 2 -> 0, 3 -> 1} : !rasp.sop<numerical> values {-1, 0, 1}
+// SHIFT-NEXT: %indices = rasp.indices "indices" : !rasp.sop<numerical> values {0, 1, 2, 3, 4, 5}
+// SHIFT-NEXT: %select_shift-2_key = rasp.map "select_shift_2.key" %indices {0 -> -1, 1 -> -1, 2 -> 0, 3 -> 1, 4 -> 2, 5 -> 3} : !rasp.sop<numerical> values {-1, 0, 1, 2, 3}
 // SHIFT-NEXT: %select_shift-2 = rasp.select "select_shift_2" %indices, %select_shift-2_key eq
 // SHIFT-NEXT: %shift_by-2 = rasp.aggregate "shift_by(2)" %select_shift-2, %tokens default none : !rasp.sop<categorical> values {none, "a", "b"}
 // SHIFT-NEXT: rasp.output %shift_by-2 : !rasp.sop<categorical>
 // SHIFT-NEXT: }
 // SHIFT-NEXT: }
+// RUN: raspir ir raspir.testing.library:shift_by --vocab a,b --max-seq-len 4 | raspir-opt -p rasp-choose-encodings | filecheck %s --match-full-lines --check-prefix=SMALL
+// SMALL: %select_shift-2 = rasp.select "select_shift_2" %indices, %indices {(0, 2), (1, 3)}
 
 // == S-ops that become numerical ==
 
@@ -334,24 +338,24 @@ rasp.program vocab {"a", "b"} max_seq_len 5 bos "BOS" pad "PAD" {
 
 // The keys need not be the indices, only numbers: `find` pairs the token keys
 // 3, 1, 2 with the queries 0, 1, 3. The map sends 0 -> 3, 1 -> 1, 3 -> 2 and
-// the query 2, which selects nothing, to min(1, 2, 3) - 1 = 0. The tokens are
-// also the aggregated values and stay categorical: the head will be quadratic
-// with a numerical query and one-hot keys. The indices, read only by the new
-// map, switch too (the position embedding writes the map without them).
+// the queries 2 and 4, which select nothing, to min(1, 2, 3) - 1 = 0. The
+// tokens are also the aggregated values and stay categorical: the head will be
+// quadratic with a numerical query and one-hot keys. The indices, read only by
+// the new map, switch too (the position embedding writes the map without them).
 
-rasp.program vocab {1, 2, 3} max_seq_len 4 bos "BOS" pad "PAD" {
+rasp.program vocab {1, 2, 3} max_seq_len 5 bos "BOS" pad "PAD" {
   %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 2, 3}
-  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1, 2, 3}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1, 2, 3, 4}
   %find = rasp.select "find" %tokens, %indices {(3, 0), (1, 1), (2, 3)}
   %pos = rasp.aggregate "pos" %find, %tokens default none : !rasp.sop<categorical> values {none, 1, 2, 3}
   rasp.output %pos : !rasp.sop<categorical>
 }
 
 // CHECK: builtin.module {
-// CHECK-NEXT: rasp.program vocab {1, 2, 3} max_seq_len 4 bos "BOS" pad "PAD" {
+// CHECK-NEXT: rasp.program vocab {1, 2, 3} max_seq_len 5 bos "BOS" pad "PAD" {
 // CHECK-NEXT: %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 2, 3}
-// CHECK-NEXT: %indices = rasp.indices "indices" : !rasp.sop<numerical> values {0, 1, 2, 3}
-// CHECK-NEXT: %find_key = rasp.map "find.key" %indices {0 -> 3, 1 -> 1, 2 -> 0, 3 -> 2} : !rasp.sop<numerical> values {0, 1, 2, 3}
+// CHECK-NEXT: %indices = rasp.indices "indices" : !rasp.sop<numerical> values {0, 1, 2, 3, 4}
+// CHECK-NEXT: %find_key = rasp.map "find.key" %indices {0 -> 3, 1 -> 1, 2 -> 0, 3 -> 2, 4 -> 0} : !rasp.sop<numerical> values {0, 1, 2, 3}
 // CHECK-NEXT: %find = rasp.select "find" %tokens, %find_key eq
 // CHECK-NEXT: %pos = rasp.aggregate "pos" %find, %tokens default none : !rasp.sop<categorical> values {none, 1, 2, 3}
 // CHECK-NEXT: rasp.output %pos : !rasp.sop<categorical>

@@ -551,13 +551,18 @@ class ModelOp(ProgramBase):
             )
         shared: set[tuple] = set()
         for group in self.shares:
-            for direction in group:
-                if direction_key(direction) in shared:
+            keys = [direction_key(d) for d in group]
+            for direction, key in zip(group, keys, strict=True):
+                if keys.count(key) > 1:
+                    raise VerifyException(
+                        f"craft.share lists {format_direction(direction)} twice"
+                    )
+                if key in shared:
                     raise VerifyException(
                         f"craft.model: {format_direction(direction)} is in two "
                         "craft.share groups"
                     )
-                shared.add(direction_key(direction))
+            shared.update(keys)
         indices = [layer.index.data for layer in self.layers]
         if indices != list(range(len(indices))):
             raise VerifyException(

@@ -41,7 +41,9 @@ The pass records what it worked against on the model as attributes:
 ``residual_live_peak`` (the most directions simultaneously live, needed in the
 same residual state: a lower bound for any sharing), ``residual_erasure_peak``
 (the same with lives extended to the erasing MLP: the best this construction
-can reach), ``residual_width`` before and after, and ``erase_units``.
+can reach), ``residual_width_before`` and ``residual_width`` (the dimensions
+the written and read directions take, before and after; la also keeps a
+coordinate for ``tokens:BOS`` when nothing reads it) and ``erase_units``.
 """
 
 from __future__ import annotations

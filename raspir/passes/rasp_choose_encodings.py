@@ -116,7 +116,8 @@ def _compared_view(op: Operation) -> bool:
     uses = list(op.result.uses)
     return bool(uses) and all(
         isinstance(u.operation, rasp.SelectOp)
-        and u.operation.queries is op.result
+        and u.index == 1  # the queries
+        and u.operation.keys is not op.result
         and u.operation.predicate == rasp.ComparisonAttr("eq")
         for u in uses
     )
@@ -136,16 +137,53 @@ def _key_of_each_query(select: rasp.SelectOp) -> dict[tuple, Value] | None:
     return keys
 
 
+def _worth_rewriting(program: rasp.ProgramOp) -> list[rasp.SelectOp]:
+    """The functional relations of the indices to rewrite as equalities: each
+    adds a key map and its square (2 directions) and only pays if the indices
+    can then be numbers (2 directions instead of one per index), so all or
+    none, and only if ``2k + 2`` is less than the number of indices."""
+    rewritable, others = [], []
+    indices = None
+    for op in program.body.block.ops:
+        if isinstance(op, rasp.IndicesOp):
+            indices = op.result
+    if indices is None:
+        return []
+    for use in indices.uses:
+        select = use.operation
+        if (
+            isinstance(select, rasp.SelectOp)
+            and select.queries is indices
+            and _key_of_each_query(select) is not None
+            and _numbers(select.keys)
+        ):
+            rewritable.append(select)
+        else:
+            others.append(use)
+    numeric_uses = all(
+        (isinstance(u.operation, rasp.MapOp))
+        or (
+            isinstance(u.operation, rasp.SelectOp)
+            and u.operation.predicate == rasp.ComparisonAttr("eq")
+            and _numbers(u.operation.keys)
+            and _numbers(u.operation.queries)
+        )
+        for u in others
+    )
+    count = len(set(rewritable))
+    size = len(rasp.value_set_of(indices) or ())
+    return (
+        list(dict.fromkeys(rewritable)) if numeric_uses and 2 * count + 2 < size else []
+    )
+
+
 def _as_equality(program: rasp.ProgramOp, select: rasp.SelectOp) -> bool:
     """Rewrite a relation of the indices that picks at most one key value per
     query into ``select keys (map q ↦ key(q)) eq``, the map numerical (written
     with its square by the position embedding; queries with no key map to a
     number no key holds). Kept only if the program still lowers."""
-    if not isinstance(select.queries.owner, rasp.IndicesOp):
-        return False
     keys = _key_of_each_query(select)
-    if keys is None or not _numbers(select.keys):
-        return False
+    assert keys is not None
     key_values = rasp.value_set_of(select.keys) or ()
     outside = min((v for v in key_values), default=0) - 1
     table = [
@@ -186,9 +224,8 @@ def choose(program: rasp.ProgramOp) -> None:
     output = program.output.sop
     lowers = _lowers(program)
     if lowers:
-        for select in list(program.body.block.ops):
-            if isinstance(select, rasp.SelectOp):
-                _as_equality(program, select)
+        for select in _worth_rewriting(program):
+            _as_equality(program, select)
     candidates = [
         op
         for op in program.body.block.ops
