@@ -34,7 +34,7 @@ O2: tuple[str, ...] = (
     "dce",
     "rasp-choose-encodings",
     "convert-rasp-to-sa",
-    "schedule-layers",
+    "schedule-layers{narrow=true}",
     "convert-sa-to-craft",
     "craft-eliminate-dead-directions",
     "craft-compress-residual",
@@ -43,8 +43,9 @@ O2: tuple[str, ...] = (
 """The optimising pipeline: trivial ops simplified, shared subexpressions
 merged, chains of maps fused, value sets pruned to what positions can reach
 (which can make more ops trivial), dead code removed, encodings chosen
-(numbers where an s-op is only compared for equality), dead residual
-directions removed and the rest share dimensions where their lives allow."""
+(numbers where an s-op is only compared for equality), layers scheduled at
+the least depth with the narrowest residual found, dead residual directions
+removed and the rest share dimensions where their lives allow."""
 
 PIPELINES: dict[str, tuple[str, ...]] = {"-O0": O0, "-O2": O2}
 """Pipelines by the name the API and ``raspir compile --pipeline`` accept."""

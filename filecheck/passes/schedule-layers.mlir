@@ -130,3 +130,21 @@ rasp.program vocab {1, 2, 3} max_seq_len 3 bos "BOS" pad "PAD" {
 // CHECK-NEXT: sa.output %sort : !rasp.sop<categorical>
 // CHECK-NEXT: }
 // CHECK-NEXT: }
+
+// == narrow=true: the same depth, a narrower residual ==
+//
+// Inputs/narrow.mlir: `code` (7 one-hot values) is a lookup of the tokens read
+// only by `out` in layer 2; the tokens stay live to the end anyway (`final`
+// reads them in layer 3). ASAP computes `code` in layer 0, where its 7
+// directions then wait two sub-layers; narrow moves it to layer 1, the last
+// MLP before its reader, which shortens its life and lengthens no other (the
+// tokens are live to layer 3 either way). `isa` does not move: its reader is
+// in layer 1. The depth (4) is ASAP's.
+// RUN: raspir-opt %inputs/narrow.mlir -p 'convert-rasp-to-sa,schedule-layers' | filecheck %s --check-prefix=ASAP
+// ASAP: %code = sa.lookup "code" {{.*}} layer 0
+// ASAP: %final = sa.pair_lookup "final" {{.*}} layer 3
+// RUN: raspir-opt %inputs/narrow.mlir -p 'convert-rasp-to-sa,schedule-layers{narrow=true}' | filecheck %s --check-prefix=NARROW
+// NARROW: %isa = sa.lookup "isa" {{.*}} layer 0
+// NARROW: %code = sa.lookup "code" {{.*}} layer 1
+// NARROW: %out = sa.pair_lookup "out" {{.*}} layer 2
+// NARROW: %final = sa.pair_lookup "final" {{.*}} layer 3

@@ -700,9 +700,17 @@ def _affine_views(
             for s in selects
         ):
             continue
+        # A causal query at position i sees the keys 0..i only.
+        causal = program.is_causal
         if not all(
-            v is RAISES or (_number(v) and float(v).is_integer() and 0 <= v < length)
-            for (length, _), v in zip(positions, exact[op.result], strict=True)
+            v is RAISES
+            or (
+                _number(v)
+                and float(v).is_integer()
+                and 0 <= v < length
+                and (not causal or v <= i)
+            )
+            for (length, i), v in zip(positions, exact[op.result], strict=True)
         ):
             continue
         view = _affine_fit(op)

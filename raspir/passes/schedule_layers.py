@@ -11,7 +11,13 @@ inputs become ready; any number of components share a slot.
 The pass schedules as soon as possible: each component, in dependence order,
 takes the earliest slot of its kind after its inputs are ready.
 
-Why that is optimal: in any valid schedule a component's slot is at least its
+With ``narrow=true`` (in ``-O2``) the pass keeps that depth and moves
+components later where that lowers the peak residual width: a value is live
+from the slot after which it is ready to its last reader, so computing an s-op
+later shortens its own life but may lengthen its inputs' (see
+``narrow_layers``).
+
+Why ASAP is optimal: in any valid schedule a component's slot is at least its
 ASAP slot. By induction along the dependences: its inputs are ready no earlier
 than in the ASAP schedule, and the ASAP slot is the earliest slot of the right
 kind after that. Nothing else constrains a slot (sub-layers hold any number of
@@ -126,18 +132,127 @@ def layer_count(program: sa.ProgramOp) -> int:
 
 @dataclass(frozen=True)
 class ScheduleLayersPass(ModulePass):
-    """Set the ``layer`` of every component of every ``sa.program``, ASAP."""
+    """Set the ``layer`` of every component of every ``sa.program``: ASAP, or
+    with ``narrow=true`` at the same depth with the narrowest residual found."""
 
     name = "schedule-layers"
+
+    narrow: bool = False
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for program in op.walk():
             if not isinstance(program, sa.ProgramOp):
                 continue
-            layers = asap_layers(program)
+            layers = narrow_layers(program) if self.narrow else asap_layers(program)
             for component in _components(program):
                 if component in layers:
                     component.layer = IntAttr(layers[component])
                 else:
                     component.properties.pop("layer", None)
             check_schedule(program)
+
+
+# -- among minimum-depth schedules, a narrow one ----------------------------------
+
+
+def _width(op: sa.ComponentOp, squared: set) -> int:
+    """Residual directions a component's result takes (0 for an affine view)."""
+    if isinstance(op, sa.AffineOp):
+        return 0
+    if op.encoding == sa.NUMERICAL:
+        return 1 + (op.result in squared)
+    return sum(v is not None for v in op.values.data)
+
+
+def _squared(program: sa.ProgramOp) -> set:
+    out = set()
+    for op in _components(program):
+        if isinstance(op, sa.HeadOp) and op.is_quadratic:
+            sides = [op.keys] if op.matched is not None else [op.keys, op.queries]
+            out.update(s for s in sides if s.type.is_numerical)  # type: ignore[attr-defined]
+    return out
+
+
+def narrow_layers(program: sa.ProgramOp) -> dict[sa.ComponentOp, int]:
+    """ASAP's depth, with components moved later where that lowers the peak
+    residual width (then the total width over all sub-layers).
+
+    Each value is live from the slot after which it is ready to the slot of
+    its last reader (the end, for the output); an affine view's readers read
+    its inputs. Components are visited consumers first and may move anywhere
+    from their ASAP layer to the last layer their readers (as now placed)
+    allow; each takes the layer that gives the narrowest whole schedule, the
+    earliest on a tie. Greedy, so not always optimal; never deeper than ASAP.
+    """
+    layers = asap_layers(program)
+    if not layers:
+        return layers
+    depth = max(layers.values()) + 1
+    end = 2 * depth
+    components = _components(program)
+    squared = _squared(program)
+    readers: dict[sa.ComponentOp, list[sa.ComponentOp]] = {op: [] for op in components}
+    for op in components:
+        for index in range(len(op.operands)):
+            producer = _producer(op, index)
+            sources = [producer]
+            if isinstance(producer, sa.AffineOp):
+                sources += [_producer(producer, i) for i in range(2)]
+            for source in sources:
+                readers[source].append(op)
+    output = program.output.sop.owner
+    widths = {op: _width(op, squared) for op in components}
+
+    def ready(op: sa.ComponentOp) -> int:
+        if op.SUBLAYERS:
+            return _slots(op, layers[op])[1]
+        inputs = [_producer(op, i) for i in range(len(op.operands))]
+        return max((ready(p) for p in inputs), default=EMBEDDING_SLOT)
+
+    def start(op: sa.ComponentOp) -> int:
+        return _slots(op, layers[op])[0]
+
+    def cost() -> tuple[int, int]:
+        live = [0] * (end + 1)
+        for op in components:
+            if not widths[op]:
+                continue
+            uses = [start(r) for r in readers[op] if r.SUBLAYERS]
+            last = end if op is output else max(uses, default=ready(op) + 1)
+            for state in range(ready(op) + 1, last + 1):
+                live[state] += widths[op]
+        return max(live), sum(live)
+
+    order = list(reversed(list(nx.topological_sort(_graph(program)))))
+    for op in order:
+        if not op.SUBLAYERS:
+            continue
+        first = layers[op]
+        limit = [start(r) for r in readers[op] if r.SUBLAYERS]
+        latest = first
+        while True:
+            candidate = latest + 1
+            if candidate >= depth:
+                break
+            if any(_slots(op, candidate)[1] >= s for s in limit):
+                break
+            if op is output and _slots(op, candidate)[1] > 2 * depth - 1:
+                break
+            latest = candidate
+        best, best_cost = first, None
+        for layer in range(first, latest + 1):
+            layers[op] = layer
+            value = cost()
+            if best_cost is None or value < best_cost:
+                best, best_cost = layer, value
+        layers[op] = best
+    return layers
+
+
+def _graph(program: sa.ProgramOp) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    for op in _components(program):
+        graph.add_node(op)
+        for index in range(len(op.operands)):
+            graph.add_edge(_producer(op, index), op)
+    return graph

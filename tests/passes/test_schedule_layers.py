@@ -17,8 +17,10 @@ from raspir.interpreters.rasp import find_program
 from raspir.passes.convert_rasp_to_sa import ConvertRaspToSaPass
 from raspir.passes.schedule_layers import (
     ScheduleLayersPass,
+    asap_layers,
     check_schedule,
     layer_count,
+    narrow_layers,
 )
 from raspir.testing.library import LIB_PROGRAMS
 from raspir.universe import RASPIR_UNIVERSE
@@ -29,7 +31,7 @@ TRACR_LAYERS = {
     "hist": 1,
     "sort_unique": 2,
     "sort": 3,
-    "sort_freq": 4,
+    "sort_freq": 5,
     "frac_prevs": 2,
     "pair_balance": 2,
     "shuffle_dyck": 6,
@@ -48,7 +50,7 @@ RASPIR_LAYERS = {
     "hist": 1,
     "sort_unique": 2,
     "sort": 3,
-    "sort_freq": 5,
+    "sort_freq": 4,
     "frac_prevs": 2,
     "pair_balance": 2,
     "shuffle_dyck": 5,
@@ -326,3 +328,22 @@ def test_an_operand_from_outside_sa_is_rejected():
 def test_the_pass_is_registered():
     assert RASPIR_UNIVERSE.all_passes["schedule-layers"]() is ScheduleLayersPass
     assert ScheduleLayersPass.name == "schedule-layers"
+
+
+# narrow=true: the same depth, never earlier than ASAP, a valid schedule.
+
+
+@pytest.mark.parametrize("max_seq_len", [5, 20])
+@pytest.mark.parametrize("name", sorted(LIB_PROGRAMS))
+def test_narrow_keeps_the_depth_and_the_dependences(name, max_seq_len):
+    entry = LIB_PROGRAMS[name]
+    module = to_rasp_ir(entry.build(max_seq_len), entry.vocab(max_seq_len), max_seq_len)
+    ConvertRaspToSaPass().apply(Context(), module)
+    program = find_program(module, sa.ProgramOp)
+    asap = asap_layers(program)
+    narrow = narrow_layers(program)
+    assert set(narrow) == set(asap)
+    assert max(narrow.values(), default=-1) == max(asap.values(), default=-1)
+    assert all(narrow[op] >= asap[op] for op in asap)
+    ScheduleLayersPass(narrow=True).apply(Context(), module)
+    check_schedule(program)
