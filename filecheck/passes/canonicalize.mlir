@@ -1,7 +1,7 @@
 // RUN: raspir-opt %s --split-input-file -p canonicalize | filecheck %s --match-full-lines
 // RUN: raspir-opt %s --split-input-file -p canonicalize,cse | filecheck %s --match-full-lines --check-prefix=CSE
 
-// canonicalize applies the rasp patterns (raspir.passes.rasp_canonicalization)
+// canonicalize applies the rasp patterns (raspir.patterns.rasp)
 // and removes dead ops. A replacement keeps the replaced op's label, name and
 // value set; rasp-prune-value-sets shrinks the sets afterwards.
 

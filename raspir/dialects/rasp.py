@@ -475,11 +475,11 @@ def _naming(op: Operation) -> Iterator[None]:
 
 
 class RaspCanonicalization(HasCanonicalizationPatternsTrait):
-    """The rasp patterns ``canonicalize`` applies (raspir.passes.rasp_canonicalization)."""
+    """The rasp patterns ``canonicalize`` applies (raspir.patterns.rasp)."""
 
     @classmethod
     def get_canonicalization_patterns(cls):
-        from raspir.passes.rasp_canonicalization import PATTERNS
+        from raspir.patterns.rasp import PATTERNS
 
         return PATTERNS
 

@@ -1,0 +1,1 @@
+"""Rewrite patterns, one module per dialect, attached to its ops (``canonicalize`` runs them)."""
