@@ -66,3 +66,23 @@ craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
 // CHECK-NEXT: craft.unembed categorical {"a": {x:"a" = 1.0}}
 // CHECK-NEXT: }
 // CHECK-NEXT: }
+
+// -----
+
+// Directions nothing writes are 0 at every position: `ghost` is read by the
+// MLP "y" but written by nobody, so its first-layer entry goes; the output
+// value 3 has a direction `y:3` that no unit writes, so the unembedding drops
+// that row (the output can never decode to 3). `tokens:"BOS"` is read by
+// nothing here and leaves the BOS embedding row.
+
+craft.model vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  craft.embed tokens {"a": {one = 1.0, tokens:"a" = 1.0}, "b": {one = 1.0, tokens:"b" = 1.0}, "BOS": {one = 1.0, tokens:"BOS" = 1.0}, "PAD": {one = 1.0}}
+  craft.embed positions {0: {}, 1: {}, 2: {}}
+  craft.layer 0 {
+    craft.mlp "y" hidden 2 fst {(tokens:"a", 0): 2.0, (one, 0): -1.0, (tokens:"b", 1): 2.0, (ghost, 1): 5.0, (one, 1): -1.0} snd {(0, y:1): 1.0, (1, y:2): 1.0}
+  }
+  craft.unembed categorical {1: {y:1 = 1.0}, 2: {y:2 = 1.0}, 3: {y:3 = 1.0}}
+}
+
+// CHECK: craft.mlp "y" hidden 2 fst {(tokens:"a", 0): 2.0, (one, 0): -1.0, (tokens:"b", 1): 2.0, (one, 1): -1.0} snd {(0, y:1): 1.0, (1, y:2): 1.0}
+// CHECK: craft.unembed categorical {1: {y:1 = 1.0}, 2: {y:2 = 1.0}}
