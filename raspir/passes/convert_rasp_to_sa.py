@@ -136,7 +136,7 @@ class _Lowering:
                         f"numerical {role} can only be compared with eq; make them "
                         "categorical (rasp.categorical)",
                     )
-                if not isinstance(operand.owner, _SQUARING):
+                if not isinstance(operand.owner, SQUARING):
                     raise _fail(
                         op,
                         f"numerical {role} must come from an embedding, a map, a "
@@ -537,7 +537,7 @@ class _Lowering:
         return shifts[0] + shifts[1] + shifts[0] * shifts[1]
 
 
-_SQUARING = (
+SQUARING = (
     rasp.TokensOp,
     rasp.IndicesOp,
     rasp.FullOp,

@@ -46,15 +46,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import rasp
 from raspir.dialects.values import Value, canonical_set, value_key
-
-_SQUARING = (
-    rasp.TokensOp,
-    rasp.IndicesOp,
-    rasp.MapOp,
-    rasp.SequenceMapOp,
-    rasp.SelectorWidthOp,
-    rasp.LengthOp,
-)
+from raspir.passes.convert_rasp_to_sa import SQUARING, ConvertRaspToSaPass
 
 
 def _numbers(value: SSAValue) -> bool:
@@ -95,8 +87,6 @@ def _retype(op: rasp.SOpOp, encoding: str) -> None:
 
 def _lowers(program: rasp.ProgramOp) -> bool:
     """Whether ``convert-rasp-to-sa`` can certify every component of ``program``."""
-    from raspir.passes.convert_rasp_to_sa import ConvertRaspToSaPass
-
     module = ModuleOp([program.clone()])
     try:
         ConvertRaspToSaPass().apply(Context(), module)
@@ -229,7 +219,7 @@ def choose(program: rasp.ProgramOp) -> None:
     candidates = [
         op
         for op in program.body.block.ops
-        if isinstance(op, _SQUARING)
+        if isinstance(op, SQUARING)
         and op.result is not output
         and op.encoding == rasp.CATEGORICAL
         and len(op.values.data) > 2
