@@ -315,10 +315,13 @@ class CraftCompressResidualPass(ModulePass):
 
     objective: str = "balanced"
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
+    def __post_init__(self) -> None:
+        # Checked when the pipeline is built, before any pass runs.
         if self.objective not in OBJECTIVES:
-            raise PassFailedException(
+            raise ValueError(
                 f"craft-compress-residual: objective must be one of "
                 f"{', '.join(OBJECTIVES)}, got '{self.objective}'"
             )
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
         replace_each(op, craft.ModelOp, lambda m: compress(m, self.objective))
