@@ -65,6 +65,7 @@ from raspir.dialects.values import (
     Value,
     format_value,
     format_value_set,
+    is_finite_number,
     parse_value,
     value_key,
 )
@@ -438,11 +439,7 @@ def quadratic_gap(keys: SSAValue, queries: SSAValue) -> float:
     for role, value in (("key", keys), ("query", queries)):
         numbers = []
         for v in value_set_of(value) or ():
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not (math.isfinite(v))
-            ):
+            if not is_finite_number(v):
                 raise ValueError(
                     f"a quadratic head needs finite numbers, but a {role} value is "
                     f"{format_value(v)}"
@@ -727,6 +724,20 @@ class ProgramOp(ProgramBase):
     def verify_body(self) -> None:
         n = self.max_seq_len.data
         self.check_primitives({TokensOp: self.vocab.data, IndicesOp: range(n)})
+
+
+def squared_values(program: ProgramOp) -> set[SSAValue]:
+    """The numerical s-ops a quadratic head reads with their square (its keys,
+    and its queries unless the head is matched): their writers also write
+    the square, in a direction of its own (docs/constructions.md)."""
+    out: set[SSAValue] = set()
+    for op in program.body.block.ops:
+        if isinstance(op, HeadOp) and op.is_quadratic:
+            sides = [op.keys] if op.matched is not None else [op.keys, op.queries]
+            out.update(
+                s for s in sides if isinstance(s.type, SOpType) and s.type.is_numerical
+            )
+    return out
 
 
 COMPONENT_OPS: tuple[type[ComponentOp], ...] = (

@@ -40,6 +40,12 @@ def is_value(v: object) -> bool:
     return isinstance(v, _SCALARS)
 
 
+def is_finite_number(v: Value) -> bool:
+    """An int or float (not a bool) that is finite: what arithmetic on values
+    (quadratic scores, affine views) may assume."""
+    return not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v)
+
+
 def value_key(v: Value) -> tuple:
     """A hashable, type-exact identity for ``v``: ``True``, ``1``, ``1.0`` differ,
     so do ``0.0`` and ``-0.0``; every NaN is the same value."""

@@ -36,7 +36,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import rasp, sa
-from raspir.dialects.values import Value, format_value, value_key
+from raspir.dialects.values import Value, format_value, is_finite_number, value_key
 from raspir.passes import replace_each
 
 UNIT_ROUNDOFF = 2.0**-24
@@ -605,10 +605,6 @@ class _Affine:
     offset: float
 
 
-def _number(v: Value) -> bool:
-    return not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v)
-
-
 def _affine_fit(op: Operation) -> _Affine | None:
     """The affine function a map or sequence map computes on its value sets
     (entries that raise excepted), if it is one and its inputs are numbers."""
@@ -621,13 +617,15 @@ def _affine_fit(op: Operation) -> _Affine | None:
         inputs, table = (op.input, op.input), op.table
     else:
         return None
-    if not all(_number(v) for x in inputs for v in rasp.value_set_of(x) or (None,)):
+    if not all(
+        is_finite_number(v) for x in inputs for v in rasp.value_set_of(x) or (None,)
+    ):
         return None
     rows = []
     for key, out in table.data:
         if out is rasp.UNDEFINED:
             continue
-        if not _number(out):
+        if not is_finite_number(out):
             return None
         x, y = (
             key
@@ -705,7 +703,7 @@ def _affine_views(
         if not all(
             v is RAISES
             or (
-                _number(v)
+                is_finite_number(v)
                 and float(v).is_integer()
                 and 0 <= v < length
                 and (not causal or v <= i)

@@ -48,12 +48,7 @@ class _Builder:
     """Numerical s-ops a quadratic head reads: their writers also write the square."""
 
     def __post_init__(self) -> None:
-        for op in self.program.body.block.ops:
-            if isinstance(op, sa.HeadOp) and op.is_quadratic:
-                sides = [op.keys] if op.matched is not None else [op.keys, op.queries]
-                for side in sides:
-                    if isinstance(side.type, rasp.SOpType) and side.type.is_numerical:
-                        self.squared.add(side)
+        self.squared = sa.squared_values(self.program)
 
     @property
     def bos(self) -> craft.Direction:

@@ -34,7 +34,6 @@ encodings never turns an exact model into a refused one.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -45,16 +44,13 @@ from xdsl.rewriter import Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import rasp
-from raspir.dialects.values import Value, canonical_set, value_key
+from raspir.dialects.values import Value, canonical_set, is_finite_number, value_key
 from raspir.passes.convert_rasp_to_sa import SQUARING, ConvertRaspToSaPass
 
 
 def _numbers(value: SSAValue) -> bool:
     values = rasp.value_set_of(value)
-    return values is not None and all(
-        not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v)
-        for v in values
-    )
+    return values is not None and all(is_finite_number(v) for v in values)
 
 
 def _compared_only(value: SSAValue) -> bool:

@@ -164,15 +164,6 @@ def _width(op: sa.ComponentOp, squared: set) -> int:
     return sum(v is not None for v in op.values.data)
 
 
-def _squared(program: sa.ProgramOp) -> set:
-    out = set()
-    for op in _components(program):
-        if isinstance(op, sa.HeadOp) and op.is_quadratic:
-            sides = [op.keys] if op.matched is not None else [op.keys, op.queries]
-            out.update(s for s in sides if s.type.is_numerical)  # type: ignore[attr-defined]
-    return out
-
-
 def narrow_layers(program: sa.ProgramOp) -> dict[sa.ComponentOp, int]:
     """ASAP's depth, with components moved later where that lowers the peak
     residual width (then the total width over all sub-layers).
@@ -190,7 +181,7 @@ def narrow_layers(program: sa.ProgramOp) -> dict[sa.ComponentOp, int]:
     depth = max(layers.values()) + 1
     end = 2 * depth
     components = _components(program)
-    squared = _squared(program)
+    squared = sa.squared_values(program)
     readers: dict[sa.ComponentOp, list[sa.ComponentOp]] = {op: [] for op in components}
     for op in components:
         for index in range(len(op.operands)):
