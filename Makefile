@@ -8,7 +8,7 @@ TRACR_VENV := benchmarks/.venv-tracr
 TRACR_STAMP := $(TRACR_VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test fuzz bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,17 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/lit -sv filecheck
 	$(BIN)/python -m pytest
+
+# Fuzzing campaigns beyond the fixed sample `make test` runs: random programs
+# through every level (a new seed each run, printed for reproduction) and
+# mutated IR through raspir-opt's parser, verifier and passes.
+FUZZ_PROGRAMS ?= 2000
+FUZZ_SEED ?= random
+FUZZ_IR ?= 10000
+
+fuzz: $(STAMP)
+	$(BIN)/python -m raspir.testing.fuzz --programs $(FUZZ_PROGRAMS) --seed $(FUZZ_SEED) --examples
+	$(BIN)/python -m raspir.testing.ir_fuzz --count $(FUZZ_IR)
 
 # Side-by-side benchmarks against Tracr, which gets its own virtualenv.
 $(TRACR_STAMP): benchmarks/tracr-requirements.txt

@@ -92,8 +92,18 @@ def resolve(pipeline: str | Sequence[PassSpec]) -> list[ModulePass]:
             except Exception as e:  # noqa: BLE001 - xDSL reports bad options variously
                 raise InvalidArgumentError(f"pass '{spec.name}': {e}") from None
         return passes
+    if not isinstance(pipeline, Sequence):
+        raise InvalidArgumentError(
+            "pipeline must be a name such as '-O2', a comma-separated pipeline or "
+            f"a list of passes, got {type(pipeline).__name__}"
+        )
     out: list[ModulePass] = []
     for item in pipeline:
+        if not isinstance(item, str | ModulePass):
+            raise InvalidArgumentError(
+                f"pipeline item {item!r} (type {type(item).__name__}) is not a pass "
+                "name or a pass"
+            )
         out += [item] if isinstance(item, ModulePass) else resolve(item)
     return out
 

@@ -859,7 +859,11 @@ class DefaultRASPEvaluator(RASPEvaluator):
         out = []
         for row in matrix:
             selected = [v for s, v in zip(row, values, strict=False) if s]
-            out.append(aggregate_selected(selected, sop.default, sop.label))
+            out.append(
+                aggregate_selected(
+                    selected, sop.default, sop.label, categorical=is_categorical(sop)
+                )
+            )
         return out
 
     def eval_select(self, sel: Select, xs: Sequence[Value]) -> SelectorValue:
@@ -897,15 +901,21 @@ class DefaultRASPEvaluator(RASPEvaluator):
         return [[not v for v in row] for row in self.evaluate(sel.inner, xs)]
 
 
-def aggregate_selected(selected: Sequence[Value], default: Value, label: str) -> Value:
+def aggregate_selected(
+    selected: Sequence[Value], default: Value, label: str, categorical: bool = False
+) -> Value:
     """One query of an Aggregate: the default, the one selected value, or the mean.
 
     A single selected value comes out as itself (Tracr turns a single number
-    into a float; the two compare equal). The mean of several numbers is
-    correctly rounded (summed exactly, divided once), so it does not depend on
-    the order of the selected positions and the compiler can enumerate every
-    mean an aggregate can produce.
+    into a float; the two compare equal), and so do several equal values of a
+    categorical aggregate, which copies (Tracr averages equal numbers to a float
+    and rejects equal strings). The mean of several numbers is correctly
+    rounded (summed exactly, divided once), so it does not depend on the order
+    of the selected positions and the compiler can enumerate every mean an
+    aggregate can produce.
     """
+    if categorical and selected and all(_same(v, selected[0]) for v in selected):
+        return selected[0]
     if not selected:
         return default
     if len(selected) == 1:
@@ -918,6 +928,13 @@ def aggregate_selected(selected: Sequence[Value], default: Value, label: str) ->
         f"Aggregate {label} selected several values that are not all numbers "
         f"and cannot be averaged: {selected!r}"
     )
+
+
+def _same(a: Value, b: Value) -> bool:
+    """Equal and of the same type (``1``, ``1.0`` and ``True`` differ)."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return type(a) is type(b) and a == b
 
 
 class CausalEvaluator(DefaultRASPEvaluator):

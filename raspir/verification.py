@@ -4,11 +4,14 @@
 pass of the pipeline (each level with its own interpreter) on the same random
 inputs, and reports the first pass whose output disagrees with the evaluator,
 with the input, the expected and the actual values. Inputs the evaluator
-rejects (a function raising, a categorical mean) are not accepted inputs and
-are skipped.
+rejects (a function raising, several strings averaged) are not accepted inputs
+and are skipped. So are the inputs on which a categorical aggregate selects
+several different numbers: the evaluator averages them, a head can only copy,
+and the compiler warns of every aggregate where that can happen.
 
 Categorical outputs must match exactly (type-exact). A numerical output of the
-craft and la models, computed in float32, must be within ``numerical_tolerance`` times
+craft and la models, computed in the program's dtype (float32 unless
+``dtype="float64"``), must be within ``numerical_tolerance`` times
 ``max(1, largest magnitude in the output's value set)`` of the evaluator — the
 budget ``convert-rasp-to-sa`` certifies; every other level is exact.
 """
@@ -60,6 +63,8 @@ class Report:
     samples: int
     skipped: int
     divergence: Divergence | None = None
+    averaged: int = 0
+    """Of the skipped inputs, those on which a categorical aggregate averages."""
     layers: int | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -69,14 +74,48 @@ class Report:
 
     def __str__(self) -> str:
         checked = f"{self.samples - self.skipped} inputs"
-        if self.skipped:
-            checked += f" ({self.skipped} rejected by the evaluator, skipped)"
+        rejected = self.skipped - self.averaged
+        reasons = [f"{rejected} rejected by the evaluator"] if rejected else []
+        if self.averaged:
+            reasons.append(f"{self.averaged} averaged by a categorical aggregate")
+        if reasons:
+            checked += f" ({', '.join(reasons)}, skipped)"
         if self.divergence is not None:
             return f"NOT EXACT on {checked}: {self.divergence}"
         levels = " -> ".join(["import", *self.stages])
         depth = "" if self.layers is None else f", {self.layers} layer"
         depth += "s" if self.layers not in (None, 1) else ""
         return f"exact on {checked} at every level ({levels}{depth})"
+
+
+class _Averages(Exception):
+    """A categorical aggregate selected several different numbers."""
+
+
+def _averaging_evaluator(causal: bool) -> rasp.DefaultRASPEvaluator:
+    """The evaluator, raising ``_Averages`` where a categorical aggregate
+    averages several different numbers."""
+    base = rasp.CausalEvaluator if causal else rasp.DefaultRASPEvaluator
+
+    class Evaluator(base):
+        def eval_aggregate(self, sop: rasp.Aggregate, xs: Sequence[Value]):
+            if rasp.is_categorical(sop):
+                matrix = self.evaluate(sop.selector, xs)
+                values = self.evaluate(sop.sop, xs)
+                for row in matrix:
+                    selected = [v for s, v in zip(row, values, strict=False) if s]
+                    if _distinct_numbers(selected) > 1:
+                        raise _Averages(sop.label)
+            return super().eval_aggregate(sop, xs)
+
+    return Evaluator()
+
+
+def _distinct_numbers(values: Sequence[Value]) -> int:
+    """How many different numbers (type-exact) a head would have to average."""
+    if not all(isinstance(v, int | float) for v in values):
+        return 0  # the evaluator copies equal values and rejects other mixes
+    return len({value_key(v) for v in values})
 
 
 def _show(values: Iterable[Value]) -> str:
@@ -101,6 +140,23 @@ def _runner(module: ModuleOp) -> Callable[[Sequence[Value]], list[Value]]:
     if isinstance(top, la.ModelOp):
         return lambda xs: la_interp.run_model(top, xs).output
     raise TypeError(f"no interpreter for {top.name}")
+
+
+def _model_runner(
+    model: la.ModelOp, cases: list[list[Value]]
+) -> Callable[[Sequence[Value]], list[Value]]:
+    """The emitted JAX model, run once on every case as one batch."""
+    from raspir.backend.model import CompiledModel
+
+    compiled = CompiledModel.from_la(model)
+    bos = model.bos.data
+    outputs = compiled.apply_batch([[bos, *xs] for xs in cases])
+    by_input = {_case_key(xs): out[1:] for xs, out in zip(cases, outputs, strict=True)}
+    return lambda xs: by_input[_case_key(xs)]
+
+
+def _case_key(xs: Sequence[Value]) -> tuple:
+    return tuple(value_key(x) for x in xs)
 
 
 def _agrees(actual: list[Value], expected: list[Value], tolerance: float) -> bool:
@@ -142,8 +198,15 @@ def verify(
     inputs: Iterable[Sequence[Value]] | None = None,
     passes: str | Sequence[PassSpec] = DEFAULT,
     numerical_tolerance: float = NUMERICAL_TOLERANCE,
+    check_model: bool = False,
+    dtype: str = "float32",
 ) -> Report:
-    """Check ``program`` at every level of the pipeline against the evaluator."""
+    """Check ``program`` at every level of the pipeline against the evaluator.
+
+    With ``check_model``, the JAX model emitted from the final la IR runs too,
+    as a last stage named ``jax``. ``dtype`` (``"float32"`` or ``"float64"``)
+    is the arithmetic the program is compiled for and its models run in.
+    """
     module = to_rasp_ir(
         program,
         vocab,
@@ -151,6 +214,7 @@ def verify(
         causal=causal,
         compiler_bos=compiler_bos,
         compiler_pad=compiler_pad,
+        dtype=dtype,
     )
     program_op = next(iter(module.body.block.ops))
     assert isinstance(program_op, rasp_ir.ProgramOp)
@@ -166,20 +230,32 @@ def verify(
     allowed = numerical_tolerance * max([1.0, *magnitudes])
     levels = [("import", module), *stages(module, passes)]
     runners = [(name, _runner(level)) for name, level in levels]
-    report = Report([name for name, _ in levels[1:]], len(cases), 0)
     floating = {
         name
         for name, level in levels
         if isinstance(level.body.block.first_op, craft.ModelOp | la.ModelOp)
     }
     final = levels[-1][1].body.block.first_op
+    if check_model:
+        if not isinstance(final, la.ModelOp):
+            raise ValueError(
+                f"check_model needs a pipeline ending at la.model, not {final.name}"
+            )
+        runners.append(("jax", _model_runner(final, cases)))
+        floating.add("jax")
+    report = Report([name for name, _ in runners[1:]], len(cases), 0)
     if isinstance(final, craft.ModelOp):
         report.layers = len(final.layers)
     elif isinstance(final, la.ModelOp):
         report.layers = final.num_layers
+    evaluator = _averaging_evaluator(causal)
     for xs in cases:
         try:
-            expected = list(rasp.evaluate(program, xs, causal=causal))
+            expected = list(evaluator.evaluate(program, xs))
+        except _Averages:
+            report.skipped += 1
+            report.averaged += 1
+            continue
         except Exception:  # noqa: BLE001 - the evaluator rejects this input
             report.skipped += 1
             continue

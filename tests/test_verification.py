@@ -12,8 +12,10 @@ from raspir import lib, rasp
 from raspir.dialects import craft
 from raspir.frontend.rasp_import import RaspImportWarning
 from raspir.interpreters import craft as craft_interp
+from raspir.interpreters import sa as sa_interp
+from raspir.passes.convert_rasp_to_sa import AveragingWarning
 from raspir.passes.convert_sa_to_craft import ConvertSaToCraftPass
-from raspir.pipeline import DEFAULT, stage_names
+from raspir.pipeline import DEFAULT, O0, stage_names
 from raspir.testing.library import LIB_PROGRAMS
 from raspir.tools import cli
 from raspir.verification import Divergence, Report, verify
@@ -175,21 +177,38 @@ def mean_of_categories() -> rasp.SOp:
     return rasp.Aggregate(everything, rasp.tokens).named("mean")
 
 
-def test_an_error_at_a_level_is_the_actual_value():
-    report = verify(mean_of_categories(), [1, 2], 3, inputs=[[1, 1], [2, 1], [2]])
+def test_inputs_a_categorical_aggregate_averages_are_skipped_with_a_warning():
+    with pytest.warns(AveragingWarning, match="rasp.aggregate 'mean' is categorical"):
+        report = verify(mean_of_categories(), [1, 2], 3, inputs=[[1, 1], [2, 1], [2]])
+    assert report.exact
+    assert (report.samples, report.skipped, report.averaged) == (3, 1, 1)
+    assert str(report).startswith(
+        "exact on 2 inputs (1 averaged by a categorical aggregate, skipped)"
+    )
+
+
+def test_an_aggregate_that_provably_copies_one_value_gets_no_warning(recwarn):
+    flipped = rasp.Select(
+        rasp.indices, lib.make_length() - rasp.indices - 1, rasp.Comparison.EQ
+    )
+    verify(rasp.Aggregate(flipped, rasp.tokens), [1, 2], 3, samples=5)
+    assert not [w for w in recwarn if issubclass(w.category, AveragingWarning)]
+
+
+def test_an_error_at_a_level_is_the_actual_value(monkeypatch):
+    def fails(program, xs):
+        raise ValueError(f"cannot run {list(xs)}")
+
+    monkeypatch.setattr(sa_interp, "run_program", fails)
+    report = verify(lib.make_length(), ["a"], 3, inputs=[["a", "a"]])
     assert report.divergence == Divergence(
-        "convert-rasp-to-sa",
-        [2, 1],
-        [1.5, 1.5],
-        "error: sa.aggregate 'mean': query at position 0 selects different values "
-        "{2, 1}, but the categorical head can only copy one value",
+        "convert-rasp-to-sa", ["a", "a"], [2, 2], "error: cannot run ['a', 'a']"
     )
     assert str(report).splitlines() == [
-        "NOT EXACT on 3 inputs: diverges after convert-rasp-to-sa",
-        "  input:    [2, 1]",
-        "  expected: [1.5, 1.5]",
-        "  actual:   error: sa.aggregate 'mean': query at position 0 selects "
-        "different values {2, 1}, but the categorical head can only copy one value",
+        "NOT EXACT on 1 inputs: diverges after convert-rasp-to-sa",
+        '  input:    ["a", "a"]',
+        "  expected: [2, 2]",
+        "  actual:   error: cannot run ['a', 'a']",
     ]
 
 
@@ -225,34 +244,30 @@ def test_cli_exact(capsys):
         "50",
     )
     assert (code, err) == (0, "")
-    assert out == f"exact on 50 inputs at every level ({LEVELS}, 2 layers)\n"
+    assert out == f"exact on 50 inputs at every level ({LEVELS} -> jax, 2 layers)\n"
 
 
-def test_cli_not_exact(capsys, tmp_path):
-    path = tmp_path / "mean.py"
-    path.write_text(
-        "from raspir import rasp\n\n\n"
-        "def program():\n"
-        "    everything = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE)\n"
-        '    return rasp.Aggregate(everything, rasp.tokens).named("mean")\n'
-    )
+def test_cli_not_exact(capsys):
+    loose = "convert-rasp-to-sa{numerical_tolerance=0.5}," + ",".join(O0[1:])
     code, out, err = raspir_cli(
         capsys,
         "verify",
-        f"{path}:program",
+        "raspir.testing.library:frac_prevs",
         "--vocab",
-        "1,2",
+        "a,b,c",
         "--max-seq-len",
-        "3",
+        "6",
         "--samples",
         "20",
+        "--pipeline",
+        loose,
     )
     assert (code, err) == (1, "")
     lines = out.splitlines()
-    assert lines[0] == "NOT EXACT on 20 inputs: diverges after convert-rasp-to-sa"
+    assert lines[0] == "NOT EXACT on 20 inputs: diverges after convert-sa-to-craft"
     assert lines[1].startswith("  input:    [")
-    assert lines[2].startswith("  expected: [1.5, 1.5")
-    assert lines[3].startswith("  actual:   error: sa.aggregate 'mean': query at ")
+    assert lines[2].startswith("  expected: [")
+    assert lines[3].startswith("  actual:   [")
     assert len(lines) == 4
 
 

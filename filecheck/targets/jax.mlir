@@ -126,7 +126,7 @@ la.model vocab {"a", "b"} max_seq_len 2 bos "compiler_bos" pad "compiler_pad" {
 // HIST-NEXT: 'b,PAD': ['compiler_bos', 1, 'compiler_pad']
 // HIST-NEXT: 'PAD,a': ValueError: token 'a' at position 1 follows PAD; PAD may only end an input
 // HIST-NEXT: 'a,z': ValueError: token 'z' at position 1 is not in the vocab
-// HIST-NEXT: 'a,compiler_bos': ValueError: token 'compiler_bos' at position 1 is not in the vocab
+// HIST-NEXT: 'a,compiler_bos': ValueError: token 'compiler_bos' at position 1 is not in the vocab (BOS may only start an input)
 // HIST-NEXT: 'a,b,a': ValueError: input has 3 tokens after BOS, more than max_seq_len 2
 // HIST-NEXT: '': ['compiler_bos']
 // HIST-NEXT: batch of 7 agrees; trace: 2 residuals of shape [7, 3, 8], logits {{\[}}[7, 1, 3, 3]]

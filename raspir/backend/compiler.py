@@ -18,7 +18,7 @@ from xdsl.context import Context
 from xdsl.targets.mlir import MLIRTarget
 from xdsl.utils.exceptions import PassFailedException
 
-from raspir.backend.model import CompiledModel
+from raspir.backend.model import CompiledModel, make_directory
 from raspir.backend.stats import stage_stats as measure
 from raspir.dialects import la
 from raspir.dialects.values import Value
@@ -52,11 +52,15 @@ def compile_rasp_to_model(
     print_ir: bool | IO[str] = False,
     on_stage: Callable[[str, float], None] | None = None,
     stats: bool = False,
+    dtype: str = "float32",
 ) -> CompiledModel:
     """Compile a RASP program to a transformer (Tracr's ``compile_rasp_to_model``).
 
     ``mlp_exactness`` is accepted for compatibility and ignored: raspir derives
-    every constant from the value sets, ``max_seq_len`` and float32 precision.
+    every constant from the value sets, ``max_seq_len`` and the precision of
+    ``dtype``: ``"float32"`` (the default) or ``"float64"``, which the model then
+    computes in; float64 compiles programs exactly at lengths float32 cannot
+    (docs/limits.md).
     ``pipeline`` is a pipeline name (``-O2``, ``-O0``), a pipeline text or a list of
     passes, and must end at the la level. ``dump_ir`` writes the IR after every
     stage to ``NN-stage.mlir`` files in that directory; ``print_ir`` prints it
@@ -67,10 +71,12 @@ def compile_rasp_to_model(
     del mlp_exactness
     timings: dict[str, float] = {}
     stage_stats: list[tuple[str, dict]] = []
-    dump = Path(dump_ir) if dump_ir is not None else None
-    if dump is not None:
-        dump.mkdir(parents=True, exist_ok=True)
+    dump = make_directory(dump_ir, "dump the IR into") if dump_ir is not None else None
     stream = sys.stdout if print_ir is True else (print_ir or None)
+    if stream is not None and not callable(getattr(stream, "write", None)):
+        raise InvalidArgumentError(
+            f"print_ir must be True, False or a text stream, got {print_ir!r}"
+        )
 
     def record(index: int, name: str, module, started: float) -> None:
         timings[name] = time.perf_counter() - started
@@ -92,6 +98,7 @@ def compile_rasp_to_model(
         causal=causal,
         compiler_bos=compiler_bos,
         compiler_pad=compiler_pad,
+        dtype=dtype,
     )
     record(0, "import", module, started)
     rasp_text = _text(module)

@@ -8,8 +8,13 @@ by the la weight symbols (Tracr's parameter names). The in-process model
 (``raspir.backend.model``) executes this same source, so what a user ships is
 what raspir tested.
 
-Every matmul asks for full float32 precision: on accelerators JAX's default may
-use reduced-precision matmuls, which the exactness bounds do not allow for.
+Every matmul asks for full precision: on accelerators JAX's default may use
+reduced-precision matmuls, which the exactness bounds do not allow for.
+
+A float64 model's module computes in float64 however it is imported: its
+``forward`` and ``load_params`` enter JAX's 64-bit mode (``jax.enable_x64``)
+for their own work only, so the caller's mode (and any other model in the
+process) is left as it was.
 """
 
 from __future__ import annotations
@@ -62,8 +67,22 @@ def _no_attention(x):
 
 def encode(tokens):
     """Token ids of one input that starts with BOS (PAD may only end it)."""
-    tokens = list(tokens)
-    if not tokens or not _same(tokens[0], BOS):
+    if isinstance(tokens, np.ndarray) and tokens.ndim == 1:
+        tokens = tokens.tolist()
+    # A string or a mapping iterates, but not as a sequence of tokens.
+    if isinstance(tokens, (str, bytes, dict, set, frozenset, np.ndarray)) or not (
+        hasattr(tokens, "__iter__")
+    ):
+        shown = repr(tokens) if len(repr(tokens)) <= 40 else repr(tokens)[:37] + "..."
+        raise ValueError(
+            f"input must be a list of tokens such as [{BOS!r}, ...], "
+            f"got {shown} (type {type(tokens).__name__})"
+        )
+    # numpy scalars count as their Python value
+    tokens = [t.item() if isinstance(t, np.generic) else t for t in tokens]
+    if not tokens:
+        raise ValueError(f"input is empty; it must start with the BOS token {BOS!r}")
+    if not _same(tokens[0], BOS):
         raise ValueError(f"input must start with the BOS token {BOS!r}")
     if len(tokens) > MAX_SEQ_LEN + 1:
         raise ValueError(
@@ -72,11 +91,12 @@ def encode(tokens):
         )
     ids = [BOS_ID]
     for position, token in enumerate(tokens[1:]):
-        if isinstance(token, np.generic):  # numpy scalars count as their Python value
-            token = token.item()
         index = next((i for i, t in enumerate(TOKENS) if _same(t, token)), None)
         if index is None or index == BOS_ID:
-            raise ValueError(f"token {token!r} at position {position} is not in the vocab")
+            raise ValueError(
+                f"token {token!r} at position {position} is not in the vocab"
+                + _why_not(token, index)
+            )
         if index != PAD_ID and ids[-1] == PAD_ID:
             raise ValueError(
                 f"token {token!r} at position {position} follows PAD; "
@@ -84,6 +104,18 @@ def encode(tokens):
             )
         ids.append(index)
     return ids
+
+
+def _why_not(token, index):
+    """The near miss behind an unknown token: BOS inside the input, or a vocab
+    token of another type with the same spelling or value (1, 1.0, "1")."""
+    if index == BOS_ID:
+        return " (BOS may only start an input)"
+    for i, t in enumerate(TOKENS):
+        numbers = all(isinstance(v, (int, float)) for v in (t, token))
+        if i not in (BOS_ID, PAD_ID) and (str(t) == str(token) or (numbers and t == token)):
+            return f" (the vocab has the {type(t).__name__} {t!r}; tokens match by type)"
+    return ""
 
 
 def _same(a, b):
@@ -115,14 +147,34 @@ def decode(result, token_ids):
                 row.append(OUTPUT_VALUES[best] if scores[position, best] > 0.5 else None)
         decoded.append(row)
     return decoded
+'''
 
+
+def _load_params(dtype: str) -> str:
+    """``load_params``: a float64 model's weights become float64 JAX arrays."""
+    x64 = dtype == la.FLOAT64
+    return f'''
 
 def load_params(path=None):
-    """The weights, from ``path`` or the file written beside this module."""
+    """The weights{" (float64)" if x64 else ""}, from ``path`` or the file written beside this module."""
     if path is None:
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), WEIGHTS_FILE)
-    with np.load(path) as table:
-        return {name: jnp.asarray(table[name]) for name in table.files}
+    with np.load(path) as table{", jax.enable_x64(True)" if x64 else ""}:
+        return {{name: jnp.asarray(table[name]) for name in table.files}}
+'''
+
+
+_FORWARD_64 = '''
+
+def forward(params, token_ids, trace=False):
+    """Output scores (batch, positions, values); numerical: (batch, positions).
+
+    The model computes in float64, so this runs in JAX's 64-bit mode whatever
+    the caller's mode is (to jit it, call the jitted function inside
+    ``with jax.enable_x64(True):``).
+    """
+    with jax.enable_x64(True):
+        return _forward(params, token_ids, trace)
 '''
 
 
@@ -147,10 +199,12 @@ def emit_source(model: la.ModelOp, weights_file: str = "model.npz") -> str:
     tokens = list(embed.tokens.data)
     keys = [value_key(t) for t in tokens]
     labels = [la.residual_label(d) for d in model.residual]
+    x64 = model.float_dtype == la.FLOAT64
     lines = [
         f'"""A transformer compiled by raspir: {model.num_layers} '
         f"layer{'' if model.num_layers == 1 else 's'}, residual width {len(labels)}.",
         "",
+        *(["It computes in float64 (in JAX's 64-bit mode).", ""] if x64 else []),
         "    params = load_params()                    # the .npz beside this file",
         '    ids = [encode(["BOS-token", ...])]        # a batch of token-id lists',
         "    decode(forward(params, ids), ids)         # [[BOS, y1, y2, ...]]",
@@ -178,10 +232,13 @@ def emit_source(model: la.ModelOp, weights_file: str = "model.npz") -> str:
         f"RESIDUAL_LABELS = {labels!r}",
         f"NUM_LAYERS = {model.num_layers}",
         f"WEIGHTS_FILE = {weights_file!r}",
+        *([f'DTYPE = "{la.FLOAT64}"'] if x64 else []),
         _RUNTIME.rstrip(),
+        _load_params(model.float_dtype).rstrip(),
+        *([_FORWARD_64.rstrip()] if x64 else []),
         "",
         "",
-        "def forward(params, token_ids, trace=False):",
+        f"def {'_forward' if x64 else 'forward'}(params, token_ids, trace=False):",
         '    """Output scores (batch, positions, values); numerical: (batch, positions)."""',
         "    token_ids = jnp.asarray(token_ids)",
         "    t = token_ids.shape[-1]",
@@ -246,14 +303,20 @@ def emit_source(model: la.ModelOp, weights_file: str = "model.npz") -> str:
     return "\n".join(lines)
 
 
-def write_npz(target: str | Path | IO[bytes], table: Mapping[str, np.ndarray]) -> None:
-    """An ``.npz`` whose bytes depend only on the arrays (no timestamps), so the
-    same model always gives the same file."""
+def write_npz(
+    target: str | Path | IO[bytes],
+    table: Mapping[str, np.ndarray],
+    dtype: str = la.FLOAT32,
+) -> None:
+    """An ``.npz`` of the arrays in ``dtype``, whose bytes depend only on the
+    arrays (no timestamps), so the same model always gives the same file."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, array in table.items():
             buffer = io.BytesIO()
             np.lib.format.write_array(
-                buffer, np.ascontiguousarray(array, dtype="<f4"), allow_pickle=False
+                buffer,
+                np.ascontiguousarray(array, dtype=la.STORAGE[dtype]),
+                allow_pickle=False,
             )
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -296,5 +359,5 @@ class JaxTarget(Target):
                 raise RaspirError(
                     f"-t jax: {e}; read la IR with --weights FILE.npz to bind them"
                 ) from None
-            write_npz(self.weights, table)
+            write_npz(self.weights, table, model.float_dtype)
         output.write(emit_source(model, name))

@@ -9,11 +9,17 @@ plus batches, sizes, the IR it came from and ``save``/``load``.
 Inputs are padded with PAD to the model's full length before they run: PAD keys
 are masked, so this changes nothing at the real positions and every call of a
 model shares one compiled XLA program per batch size.
+
+A float64 model runs (and holds its weights on the device) inside
+``jax.enable_x64``, entered around each call only, so the process's JAX mode
+and the float32 models beside it are unaffected.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +33,7 @@ from raspir.dialects.values import Value
 from raspir.errors import (
     InvalidArgumentError,
     InvalidInputError,
+    RaspirError,
 )
 
 FILES = {
@@ -152,9 +159,11 @@ def sizes_of(model: la.ModelOp, params: dict[str, dict[str, np.ndarray]]) -> Siz
 
 def tracr_params(model: la.ModelOp) -> dict[str, dict[str, np.ndarray]]:
     """Weights under Tracr's Haiku names, with Tracr's (all-zero) biases; an
-    empty sub-layer has zero-width weights, so every layer has every name."""
+    empty sub-layer has zero-width weights, so every layer has every name.
+    Every array is in the model's dtype."""
     width = len(model.residual)
     weights = la.weight_table(model)
+    dtype = la.STORAGE[model.float_dtype].type
     params: dict[str, dict[str, np.ndarray]] = {
         "token_embed": {
             "embeddings": weights[model.embed.token_table.root_reference.data]
@@ -181,8 +190,8 @@ def tracr_params(model: la.ModelOp) -> dict[str, dict[str, np.ndarray]]:
                 ("mlp/linear_2", "snd", (op.hidden, width)),
             ]
         for name, role, shape in parts:
-            w = weights[refs[role]] if role in refs else np.zeros(shape, np.float32)
-            params[f"{base}/{name}"] = {"w": w, "b": np.zeros(w.shape[1], np.float32)}
+            w = weights[refs[role]] if role in refs else np.zeros(shape, dtype)
+            params[f"{base}/{name}"] = {"w": w, "b": np.zeros(w.shape[1], dtype)}
     return params
 
 
@@ -203,6 +212,7 @@ def _info(model: la.ModelOp, sizes: Sizes, pipeline: Sequence[str]) -> dict[str,
         "pad": plain(model.pad.data),
         "max_seq_len": model.max_seq_len.data,
         "causal": model.is_causal,
+        "dtype": model.float_dtype,
         "output": {
             "encoding": unembed.encoding.data,
             "values": [plain(v) for v in unembed.values.data],
@@ -213,8 +223,33 @@ def _info(model: la.ModelOp, sizes: Sizes, pipeline: Sequence[str]) -> dict[str,
     }
 
 
+def make_directory(path: str | Path, purpose: str) -> Path:
+    """``path`` as a directory, created if needed; a file in the way or a
+    directory that cannot be made is an ``InvalidArgumentError``."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InvalidArgumentError(
+            f"cannot {purpose} '{out}': it exists and is not a directory"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InvalidArgumentError(f"cannot {purpose} '{out}': {e.strerror}") from None
+    return out
+
+
 def _next_power_of_two(n: int) -> int:
     return 1 << max(0, n - 1).bit_length()
+
+
+def jax_mode(dtype: str) -> contextlib.AbstractContextManager:
+    """Where a model of ``dtype`` runs: JAX's 64-bit mode for float64, for the
+    duration of the block only; nothing to do for float32."""
+    if dtype != la.FLOAT64:
+        return contextlib.nullcontext()
+    import jax
+
+    return jax.enable_x64(True)
 
 
 @dataclass
@@ -242,8 +277,15 @@ class CompiledModel:
         namespace: dict[str, Any] = {"__name__": "raspir_compiled_model"}
         exec(compile(self.source, "<raspir compiled model>", "exec"), namespace)
         self.module = namespace
+        self.dtype: str = self.info.get("dtype", la.FLOAT32)
+        """The arithmetic the model runs in: ``float32`` or ``float64``."""
+        if self.dtype not in la.DTYPES:
+            raise InvalidArgumentError(
+                f"unknown model dtype '{self.dtype}' (expected float32 or float64)"
+            )
         self._forward = jax.jit(namespace["forward"], static_argnames=("trace",))
-        self._device_params = {k: jnp.asarray(v) for k, v in self.weights.items()}
+        with jax_mode(self.dtype):
+            self._device_params = {k: jnp.asarray(v) for k, v in self.weights.items()}
         sizes = self.info["sizes"]
         self.sizes = Sizes(**sizes)
         self.residual_labels: list[str] = list(self.info["residual_labels"])
@@ -300,7 +342,8 @@ class CompiledModel:
     def forward(self, token_ids, trace: bool = False):
         """The jitted forward pass on a batch of token ids (batch, positions):
         output scores, and with ``trace`` the residuals and attention logits."""
-        return self._forward(self._device_params, token_ids, trace=trace)
+        with jax_mode(self.dtype):
+            return self._forward(self._device_params, token_ids, trace=trace)
 
     def encode(self, tokens: Sequence[Value]) -> list[int]:
         """Token ids of ``[BOS, x1, ...]``; a bad input is an InvalidInputError."""
@@ -332,6 +375,11 @@ class CompiledModel:
 
     def apply_batch(self, inputs: Iterable[Sequence[Value]]) -> list[list[Value]]:
         """Decoded outputs of many inputs (each ``[BOS, x1, ...]``), in one run."""
+        if isinstance(inputs, str | bytes | dict) or not hasattr(inputs, "__iter__"):
+            raise InvalidInputError(
+                "apply_batch takes a list of inputs, each a list of tokens such as "
+                f"[{self.module['BOS']!r}, ...], got {type(inputs).__name__}"
+            )
         encoded = []
         for index, tokens in enumerate(inputs):
             try:
@@ -353,10 +401,9 @@ class CompiledModel:
     def save(self, directory: str | Path) -> Path:
         """Write the model's files (``FILES``) into ``directory``; the bytes depend
         only on the model, so the same compile gives the same files."""
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
+        out = make_directory(directory, "save the model to")
         (out / FILES["module"]).write_text(self.source)
-        write_npz(out / FILES["weights"], self.weights)
+        write_npz(out / FILES["weights"], self.weights, self.dtype)
         (out / FILES["info"]).write_text(json.dumps(self.info, indent=2) + "\n")
         for level, text in self.ir.items():
             (out / FILES[level]).write_text(text)
@@ -369,7 +416,8 @@ class CompiledModel:
         lines = [
             f"{name}: {s.layers} layers, {s.heads} heads (at most {s.max_heads} per "
             f"layer, key size {s.key_size}), residual width {s.residual_width}, "
-            f"MLP hidden {s.mlp_hidden} (widest layer {s.max_mlp_hidden})",
+            f"MLP hidden {s.mlp_hidden} (widest layer {s.max_mlp_hidden})"
+            + (f", {self.dtype}" if self.dtype != la.FLOAT32 else ""),
             f"  parameters {s.params:,} ({s.nonzeros:,} non-zero, {share:.1f} %)",
         ]
         if self.timings:
@@ -411,13 +459,32 @@ def load(directory: str | Path) -> CompiledModel:
         for level in ("rasp", "la")
         if (path / FILES[level]).is_file()
     }
-    return CompiledModel(
-        source=(path / FILES["module"]).read_text(),
-        weights=read_npz(path / FILES["weights"]),
-        info=info,
-        ir=ir,
-        params=_params_from_file(path),
-    )
+    try:
+        weights = read_npz(path / FILES["weights"])
+    except ValueError as e:
+        raise InvalidArgumentError(str(e)) from None
+    source = (path / FILES["module"]).read_text()
+    # The emitted forward reads each weight as params["name"].
+    lacking = sorted(set(re.findall(r'params\["([^"]+)"\]', source)) - set(weights))
+    if lacking:
+        raise InvalidArgumentError(
+            f"'{path / FILES['weights']}' lacks weights that {FILES['module']} reads: "
+            f"{', '.join(lacking)}"
+        )
+    try:
+        return CompiledModel(
+            source=source,
+            weights=weights,
+            info=info,
+            ir=ir,
+            params=_params_from_file(path),
+        )
+    except RaspirError:
+        raise
+    except Exception as e:  # noqa: BLE001 - model.py and model.json can hold anything
+        raise InvalidArgumentError(
+            f"'{path}' does not hold a working raspir model: {type(e).__name__}: {e}"
+        ) from None
 
 
 def _params_from_file(path: Path) -> dict[str, dict[str, np.ndarray]]:

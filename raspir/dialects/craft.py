@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
+import numpy as np
 from xdsl.dialects.builtin import IntAttr, StringAttr
 from xdsl.ir import Attribute, Block, Data, Dialect, Region
 from xdsl.irdl import (
@@ -43,10 +44,11 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsolatedFromAbove, NoTerminator
 from xdsl.utils.exceptions import VerifyException
 
-from raspir.dialects.rasp import ENCODINGS, ProgramBase
+from raspir.dialects.rasp import ENCODINGS, FLOAT32, NUMERICAL, ProgramBase
 from raspir.dialects.values import (
     Value,
     format_value,
+    parse_float,
     parse_value,
     value_key,
 )
@@ -132,7 +134,7 @@ class MatrixAttr(Data[tuple[tuple[Index, Index, float], ...]]):
             col = _parse_index(parser)
             parser.parse_punctuation(")")
             parser.parse_punctuation(":")
-            return row, col, float(parser.parse_number())
+            return row, col, parse_float(parser, "a weight")
 
         return cls(
             parser.parse_comma_separated_list(
@@ -185,7 +187,7 @@ class TableAttr(Data[tuple[tuple[Value, tuple[tuple[Direction, float], ...]], ..
         def entry() -> tuple[Direction, float]:
             direction = parse_direction(parser)
             parser.parse_punctuation("=", " between a direction and its weight")
-            return direction, float(parser.parse_number())
+            return direction, parse_float(parser, "a weight")
 
         def row() -> tuple[Value, tuple[tuple[Direction, float], ...]]:
             key = parse_value(parser)
@@ -323,6 +325,10 @@ class HeadOp(_LabelledBlock):
                 )
 
 
+MAX_HIDDEN = 1_000_000
+"""The widest MLP: one unit per entry of the largest table import accepts."""
+
+
 @irdl_op_definition
 class MLPOp(_LabelledBlock):
     """An MLP: ``out = W_out · ReLU(W_in · x)`` with ``hidden`` units; biases come
@@ -359,6 +365,11 @@ class MLPOp(_LabelledBlock):
         if width < 0:
             raise VerifyException(
                 f"craft.mlp '{self.label.data}': hidden width must be >= 0, got {width}"
+            )
+        if width > MAX_HIDDEN:
+            raise VerifyException(
+                f"craft.mlp '{self.label.data}': hidden width {width} is over the "
+                f"limit of {MAX_HIDDEN}"
             )
         for row, col, _ in self.fst.data:
             if isinstance(row, int) or not isinstance(col, int) or not 0 <= col < width:
@@ -485,6 +496,9 @@ class EmbedOp(IRDLOperation):
         kind = parser.parse_keyword_in(cls.KINDS)
         return cls(kind, TableAttr.parse_table(parser))
 
+    def verify_(self) -> None:
+        _verify_rows(self.table, f"craft.embed {self.kind.data}")
+
 
 @irdl_op_definition
 class UnembedOp(IRDLOperation):
@@ -513,6 +527,29 @@ class UnembedOp(IRDLOperation):
             raise VerifyException(
                 f"craft.unembed: unknown encoding '{self.encoding.data}'"
             )
+        _verify_rows(self.table, "craft.unembed")
+        if self.encoding.data == NUMERICAL and len(self.table.data) != 1:
+            raise VerifyException(
+                "craft.unembed: a numerical output is read from one row, "
+                f"got {len(self.table.data)}"
+            )
+
+
+def _verify_rows(table: TableAttr, where: str) -> None:
+    """A table's rows have distinct keys, and each row distinct directions."""
+    keys: set[tuple] = set()
+    for key, vector in table.data:
+        if value_key(key) in keys:
+            raise VerifyException(f"{where}: row {format_value(key)} is listed twice")
+        keys.add(value_key(key))
+        directions: set[tuple] = set()
+        for direction, _ in vector:
+            if direction_key(direction) in directions:
+                raise VerifyException(
+                    f"{where}: row {format_value(key)} lists "
+                    f"{format_direction(direction)} twice"
+                )
+            directions.add(direction_key(direction))
 
 
 @irdl_op_definition
@@ -543,6 +580,14 @@ class ModelOp(ProgramBase):
         ]
 
     def verify_body(self) -> None:
+        for op in self.body.block.ops:
+            if not isinstance(op, EmbedOp | ShareOp | LayerOp | UnembedOp):
+                raise VerifyException(
+                    f"craft.model holds embeddings, shares, layers and one "
+                    f"unembedding, not {op.name}"
+                )
+        if sum(isinstance(op, UnembedOp) for op in self.body.block.ops) != 1:
+            raise VerifyException("craft.model: needs exactly one craft.unembed")
         kinds = [op.kind.data for op in self.body.block.ops if isinstance(op, EmbedOp)]
         if sorted(kinds) != sorted(EmbedOp.KINDS):
             raise VerifyException(
@@ -568,6 +613,54 @@ class ModelOp(ProgramBase):
             raise VerifyException(
                 f"craft.model: layers must be numbered 0, 1, ...; got {indices}"
             )
+        self._verify_embeddings()
+        self.verify_weights()
+
+    def _verify_embeddings(self) -> None:
+        """Every token has a row, as the la model embeds each; positions are
+        0..max_seq_len (BOS, then the input)."""
+        embed = self.embeddings
+        tokens = {value_key(k) for k, _ in embed["tokens"].table.data}
+        wanted = {
+            value_key(t) for t in (*self.vocab.data, self.bos.data, self.pad.data)
+        }
+        if tokens != wanted:
+            raise VerifyException(
+                "craft.embed tokens: the rows must be the vocab, bos and pad"
+            )
+        n = self.max_seq_len.data
+        for key, _ in embed["positions"].table.data:
+            if isinstance(key, bool) or not isinstance(key, int) or not 0 <= key <= n:
+                raise VerifyException(
+                    f"craft.embed positions: row {format_value(key)} is not a "
+                    f"position 0..{n}"
+                )
+
+    def verify_weights(self) -> None:
+        """Every weight is a finite number in the model's dtype (also checked
+        by ``convert-sa-to-craft``, whose constants can make them overflow)."""
+        dtype = np.float32 if self.float_dtype == FLOAT32 else np.float64
+        for op in self.walk():
+            if isinstance(op, EmbedOp | UnembedOp):
+                where = op.name
+                weights = [w for _, vector in op.table.data for _, w in vector]
+            elif isinstance(op, _LabelledBlock):
+                where = f"{op.name} '{op.label.data}'"
+                weights = [
+                    w
+                    for keyword in op.MATRICES
+                    for _, _, w in op.properties[keyword].data  # type: ignore[attr-defined]
+                ]
+            else:
+                continue
+            with np.errstate(over="ignore"):
+                finite = np.isfinite(np.asarray(weights, dtype=dtype))
+            if not finite.all():
+                bad = weights[int(np.argmin(finite))]
+                raise VerifyException(
+                    f"{where}: weight {format_value(float(bad))} is not a finite "
+                    f"{self.float_dtype}"
+                )
 
 
 Craft = Dialect(

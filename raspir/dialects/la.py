@@ -3,11 +3,13 @@
 This is the level a runtime sees. The residual stream has a fixed width D; each
 of its coordinates is one named craft direction (or several that take turns on
 it, written ``d1 | d2``), listed once by ``la.residual``.
-Weights are float32 matrices declared once as symbols (``la.weight``) and
-referenced by the ops that use them, so a dump shows the model's structure and
-shapes without drowning in numbers: a small weight prints its values inline, a
-large one prints only its shape, its non-zero count and a digest, and its values
-live in a side table (an ``.npz`` keyed by symbol).
+Weights are matrices in the model's dtype (float32, or float64 for a model
+compiled with ``dtype float64``, whose weights say ``float64`` after their
+shape) declared once as symbols (``la.weight``) and referenced by the ops that
+use them, so a dump shows the model's structure and shapes without drowning in
+numbers: a small weight prints its values inline, a large one prints only its
+shape, its non-zero count and a digest, and its values live in a side table (an
+``.npz`` keyed by symbol).
 
 Every sub-layer op adds its result to the residual stream:
 
@@ -32,6 +34,7 @@ Syntax::
       la.residual [tokens:"BOS", tokens:"a", tokens:"b", one, indices:0, ...]
       la.weight @"token_embed/embeddings" [4, 9] dense [[1.0, 0.0, ...], ...]
       la.weight @"transformer/layer_0/mlp/linear_1/w" [9, 40] external "5c1e09d2aa3b4f6e" nnz 52
+      (in a float64 model: la.weight @"unembed/w" [9, 2] float64 dense [[...]])
       la.embed tokens ["a", "b", "BOS", "PAD"] @"token_embed/embeddings" positions @"pos_embed/embeddings"
       la.attention 0 heads [] key_size 0 value_size 0
       la.mlp 0 blocks {"y" = 40} fst @"transformer/layer_0/mlp/linear_1/w" snd @"transformer/layer_0/mlp/linear_2/w"
@@ -69,7 +72,10 @@ from raspir.dialects.craft import (
     parse_direction,
 )
 from raspir.dialects.rasp import (
+    DTYPES,
     ENCODINGS,
+    FLOAT32,
+    FLOAT64,
     NUMERICAL,
     ProgramBase,
     ValueListAttr,
@@ -78,19 +84,24 @@ from raspir.dialects.values import (
     Value,
     format_list,
     format_value,
+    parse_float,
     parse_value,
     value_key,
 )
 
 FLOAT = np.float32
 
+STORAGE = {FLOAT32: np.dtype("<f4"), FLOAT64: np.dtype("<f8")}
+"""How each dtype's values are held: little-endian bytes, the same on every host."""
+
 DIGEST_CHARS = 16
 """Hex characters of a weight's SHA-256 digest kept in the IR (64 bits)."""
 
 
-def digest_of(array: np.ndarray) -> str:
-    """The identity of a weight's values: shape-independent, float32 bytes."""
-    data = np.ascontiguousarray(array, dtype="<f4").tobytes()
+def digest_of(array: np.ndarray, dtype: str = FLOAT32) -> str:
+    """The identity of a weight's values: shape-independent, the bytes of its
+    values in ``dtype``."""
+    data = np.ascontiguousarray(array, dtype=STORAGE[dtype]).tobytes()
     return hashlib.sha256(data).hexdigest()[:DIGEST_CHARS]
 
 
@@ -100,37 +111,47 @@ def format_float32(x: float) -> str:
     return format_value(float(np.format_float_positional(FLOAT(x), unique=True)))
 
 
+def format_weight_value(x: float, dtype: str) -> str:
+    """The shortest text that reads back as the same value in ``dtype``."""
+    return format_float32(x) if dtype == FLOAT32 else format_value(float(x))
+
+
 # ---------------------------------------------------------------------------
 # Attributes
 # ---------------------------------------------------------------------------
 
 
 @irdl_attr_definition
-class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool]]):
-    """A float32 matrix: ``(shape, values or None, digest, non-zeros, inline)``.
+class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool, str]]):
+    """A matrix: ``(shape, values or None, digest, non-zeros, inline, dtype)``.
 
-    Values are little-endian float32 bytes (immutable, hashable). An external
-    weight parsed from text has no values until they are bound from its side
-    table (``with_values``); equality is by shape and digest.
+    Values are little-endian bytes of the dtype (``float32`` or ``float64``;
+    immutable, hashable). An external weight parsed from text has no values
+    until they are bound from its side table (``with_values``); equality is by
+    shape, digest and dtype.
     """
 
     name = "la.weight_data"
 
     @staticmethod
-    def from_array(array: np.ndarray, inline: bool) -> WeightAttr:
-        array = np.asarray(array, dtype=FLOAT)
+    def from_array(array: np.ndarray, inline: bool, dtype: str = FLOAT32) -> WeightAttr:
+        if dtype not in STORAGE:
+            raise ValueError(f"unknown weight dtype '{dtype}'")
+        with np.errstate(over="ignore"):
+            array = np.asarray(array, dtype=STORAGE[dtype].type)
         if array.ndim != 2:
             raise ValueError(f"weights are matrices, got shape {array.shape}")
         if not np.isfinite(array).all():
-            raise ValueError("weights must be finite float32 values")
-        data = np.ascontiguousarray(array, dtype="<f4").tobytes()
+            raise ValueError(f"weights must be finite {dtype} values")
+        data = np.ascontiguousarray(array, dtype=STORAGE[dtype]).tobytes()
         return WeightAttr(
             (
                 tuple(int(d) for d in array.shape),
                 data,
-                digest_of(array),
+                digest_of(array, dtype),
                 int(np.count_nonzero(array)),
                 inline,
+                dtype,
             )
         )
 
@@ -151,6 +172,10 @@ class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool]]):
         return self.data[4]
 
     @property
+    def dtype(self) -> str:
+        return self.data[5]
+
+    @property
     def has_values(self) -> bool:
         return self.data[1] is not None
 
@@ -158,11 +183,13 @@ class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool]]):
         """The values (read-only); fails if an external weight was never bound."""
         if self.data[1] is None:
             raise ValueError(f"weight {self.digest} has no values bound")
-        return np.frombuffer(self.data[1], dtype="<f4").reshape(self.shape)
+        return np.frombuffer(self.data[1], dtype=STORAGE[self.dtype]).reshape(
+            self.shape
+        )
 
     def with_values(self, array: np.ndarray) -> WeightAttr:
         """This external weight with its values from a side table, checked."""
-        bound = WeightAttr.from_array(array, self.inline)
+        bound = WeightAttr.from_array(array, self.inline, self.dtype)
         if bound.shape != self.shape or bound.digest != self.digest:
             raise ValueError(
                 f"side-table values (shape {list(bound.shape)}, digest "
@@ -173,10 +200,12 @@ class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool]]):
 
     def format(self) -> str:
         shape = "[" + ", ".join(map(str, self.shape)) + "]"
+        if self.dtype != FLOAT32:
+            shape += f" {self.dtype}"
         if not self.inline:
             return f'{shape} external "{self.digest}" nnz {self.nonzeros}'
         rows = (
-            "[" + ", ".join(format_float32(x) for x in row) + "]"
+            "[" + ", ".join(format_weight_value(x, self.dtype) for x in row) + "]"
             for row in self.array()
         )
         return f"{shape} dense [" + ", ".join(rows) + "]"
@@ -192,6 +221,7 @@ class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool]]):
         )
         if len(shape) != 2:
             parser.raise_error(f"a weight is a matrix, got shape {list(shape)}")
+        dtype = parser.parse_optional_keyword_in(DTYPES) or FLOAT32
         if parser.parse_optional_keyword("external") is not None:
             start = parser.pos
             digest = parser.parse_str_literal(" (the weight's digest)")
@@ -203,18 +233,18 @@ class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool]]):
                 )
             parser.parse_keyword("nnz")
             nonzeros = parser.parse_integer(allow_boolean=False, allow_negative=False)
-            return cls((shape, None, digest, nonzeros, False))
+            return cls((shape, None, digest, nonzeros, False, dtype))
         parser.parse_keyword("dense", " or 'external' after a weight shape")
         start = parser.pos
 
         def number() -> float:
             at = parser.pos
-            value = float(parser.parse_number())
+            value = parse_float(parser, "a weight")
             with np.errstate(over="ignore"):
-                finite = bool(np.isfinite(FLOAT(value)))
+                finite = bool(np.isfinite(STORAGE[dtype].type(value)))
             if not finite:
                 parser.raise_error(
-                    f"weight value {value} is not a finite float32", at, parser.pos
+                    f"weight value {value} is not a finite {dtype}", at, parser.pos
                 )
             return value
 
@@ -230,8 +260,8 @@ class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool]]):
             parser.raise_error(
                 f"dense values do not have shape {list(shape)}", start, parser.pos
             )
-        array = np.array(rows, dtype=FLOAT).reshape(shape)
-        return cls.from_array(array, inline=True)
+        array = np.array(rows, dtype=np.float64).reshape(shape)
+        return cls.from_array(array, inline=True, dtype=dtype)
 
     @classmethod
     def parse_parameter(cls, parser: AttrParser):
@@ -248,7 +278,7 @@ class WeightAttr(Data[tuple[tuple[int, ...], bytes | None, str, int, bool]]):
         return hash(self._key())
 
     def _key(self) -> tuple:
-        return (self.shape, self.digest, self.inline)
+        return (self.shape, self.digest, self.inline, self.dtype)
 
 
 @irdl_attr_definition
@@ -745,6 +775,12 @@ class ModelOp(ProgramBase):
         weights = self.weights
         if len(weights) != sum(isinstance(op, WeightOp) for op in self.body.block.ops):
             raise VerifyException("la.model: a weight symbol is declared twice")
+        for symbol, weight in weights.items():
+            if weight.value.dtype != self.float_dtype:
+                raise VerifyException(
+                    f"la.model: weight @{symbol} is {weight.value.dtype}, but the "
+                    f"model computes in {self.float_dtype}"
+                )
         width = len(self.residual)
         expected = {
             "token_table": (len(self.embed.tokens.data), width),

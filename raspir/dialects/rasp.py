@@ -3,7 +3,8 @@
 This is the top level of raspir. SSA values are s-ops (``!rasp.sop<categorical>``
 or ``!rasp.sop<numerical>``) and selectors (``!rasp.selector``). A
 ``rasp.program`` holds the compile settings (vocab, max_seq_len, BOS, PAD,
-causal) and a region of RASP ops ending in ``rasp.output``.
+causal, the float dtype the model computes in) and a region of RASP ops ending
+in ``rasp.output``.
 
 A rasp module is closed data: every Python function of the source program has
 been tabulated over its inferred input value set (``#rasp.table``), selector
@@ -51,6 +52,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     lazy_traits_def,
     operand_def,
+    opt_prop_def,
     prop_def,
     region_def,
     result_def,
@@ -74,6 +76,7 @@ from raspir.dialects.values import (
     format_value,
     format_value_set,
     is_canonical,
+    is_finite_number,
     parse_distinct_braced,
     parse_value,
     parse_value_set,
@@ -83,6 +86,15 @@ from raspir.dialects.values import (
 CATEGORICAL = "categorical"
 NUMERICAL = "numerical"
 ENCODINGS = (CATEGORICAL, NUMERICAL)
+
+FLOAT32 = "float32"
+FLOAT64 = "float64"
+DTYPES = (FLOAT32, FLOAT64)
+"""The float types a model can compute in; float32 is the default."""
+
+MAX_SEQ_LEN = 100_000
+"""The longest input a program can be compiled for: passes work position by
+position, and the model embeds every position (max_seq_len + 1 rows)."""
 
 
 # ---------------------------------------------------------------------------
@@ -560,6 +572,13 @@ class SOpOp(IRDLOperation):
                         "numerical s-op has non-numeric value "
                         f"{format_value(v)} in its value set"
                     )
+                try:
+                    float(v)  # the model carries a numerical s-op as a float
+                except OverflowError:
+                    raise VerifyException(
+                        "numerical s-op has a value beyond the float range "
+                        "in its value set"
+                    ) from None
 
     def verify_semantics(self) -> None:
         """Op-specific checks (tables against value sets, ...)."""
@@ -842,6 +861,8 @@ class LinearFactors(IRDLOperation):
                 raise VerifyException(
                     f"factors must be numbers, got {format_value(factor)}"
                 )
+            if not is_finite_number(factor):  # they become weights
+                raise VerifyException("factors must be finite floats")
 
 
 @irdl_op_definition
@@ -872,8 +893,51 @@ class LinearSequenceMapOp(LinearFactors, SOpOp):
             | self.factor_props(fst_factor, snd_factor),
         )
 
+    def as_table(self) -> TableAttr:
+        """The op as a ``sequence_map`` table: ``a*x + b*y`` for every pair of
+        input values (None where either is None), ``error`` where that is not in
+        the value set. The value set holds every value the op takes (after
+        ``rasp-prune-value-sets``, only those some position reaches), so no
+        input has such a pair."""
+        a, b = self.fst_factor.data, self.snd_factor.data
+        allowed = {value_key(v) for v in self.values.data}
+
+        def entry(x: Value, y: Value) -> Value:
+            out = None if x is None or y is None else a * x + b * y
+            return out if value_key(out) in allowed else UNDEFINED
+
+        xs, ys = value_set_of(self.fst) or (), value_set_of(self.snd) or ()
+        return TableAttr(((x, y), entry(x, y)) for x in xs for y in ys)
+
     def verify_semantics(self) -> None:
         self.verify_factors()
+        # ``a*x + b*y`` must be computable for every input value, as every
+        # level evaluates it: numbers (or None, which gives None).
+        terms: list[list[Value]] = []
+        for factor, operand in (
+            (self.fst_factor.data, self.fst),
+            (self.snd_factor.data, self.snd),
+        ):
+            inputs = [v for v in value_set_of(operand) or () if v is not None]
+            for v in inputs:
+                if isinstance(v, str | tuple):
+                    raise VerifyException(
+                        f"input value {format_value(v)} is not a number"
+                    )
+            try:
+                terms.append([factor * v for v in inputs])
+            except OverflowError:
+                raise VerifyException("a factor times an input overflows") from None
+        # int + float converts the int, which fails past the float range.
+        for ints, floats in (terms, terms[::-1]):
+            if any(isinstance(t, float) for t in floats):
+                for t in ints:
+                    try:
+                        float(t)
+                    except OverflowError:
+                        raise VerifyException(
+                            f"{format_value(t)} is too large to add to a float"
+                        ) from None
 
 
 @irdl_op_definition
@@ -1110,6 +1174,9 @@ class ProgramBase(IRDLOperation):
     bos = prop_def(ValueAttr)
     pad = prop_def(ValueAttr)
     causal = prop_def(BoolAttr)
+    dtype = opt_prop_def(StringAttr)
+    """The float type of the model's arithmetic; absent means float32, so
+    float32 programs print and compare as they always have."""
     body = region_def("single_block")
 
     traits = traits_def(IsolatedFromAbove())
@@ -1124,17 +1191,18 @@ class ProgramBase(IRDLOperation):
         pad: Value,
         causal: bool,
         body: Region,
+        dtype: str = FLOAT32,
     ):
-        super().__init__(
-            properties={
-                "vocab": ValueSetAttr(vocab),
-                "max_seq_len": IntAttr(max_seq_len),
-                "bos": ValueAttr(bos),
-                "pad": ValueAttr(pad),
-                "causal": IntegerAttr(int(causal), 1),
-            },
-            regions=[body],
-        )
+        properties: dict[str, Attribute] = {
+            "vocab": ValueSetAttr(vocab),
+            "max_seq_len": IntAttr(max_seq_len),
+            "bos": ValueAttr(bos),
+            "pad": ValueAttr(pad),
+            "causal": IntegerAttr(int(causal), 1),
+        }
+        if dtype != FLOAT32:
+            properties["dtype"] = StringAttr(dtype)
+        super().__init__(properties=properties, regions=[body])
 
     @classmethod
     def like(cls, other: ProgramBase, body: Region):
@@ -1146,11 +1214,17 @@ class ProgramBase(IRDLOperation):
             other.pad.data,
             other.is_causal,
             body,
+            other.float_dtype,
         )
 
     @property
     def is_causal(self) -> bool:
         return bool(self.causal.value.data)
+
+    @property
+    def float_dtype(self) -> str:
+        """``float32`` or ``float64``: the arithmetic the model is built for."""
+        return FLOAT32 if self.dtype is None else self.dtype.data
 
     @property
     def output(self):
@@ -1167,6 +1241,8 @@ class ProgramBase(IRDLOperation):
         )
         if self.is_causal:
             printer.print_string(" causal")
+        if self.float_dtype != FLOAT32:
+            printer.print_string(f" dtype {self.float_dtype}")
         _print_extra_attributes(printer, self)
         printer.print_string(" ")
         printer.print_region(self.body, print_entry_block_args=False)
@@ -1182,9 +1258,12 @@ class ProgramBase(IRDLOperation):
         parser.parse_keyword("pad")
         pad = parse_value(parser)
         causal = parser.parse_optional_keyword("causal") is not None
+        dtype = FLOAT32
+        if parser.parse_optional_keyword("dtype") is not None:
+            dtype = parser.parse_identifier(" (the dtype: float32 or float64)")
         attrs = _parse_extra_attributes(parser)
         body = parser.parse_region()
-        op = cls(vocab, max_seq_len, bos, pad, causal, body)
+        op = cls(vocab, max_seq_len, bos, pad, causal, body, dtype)
         op.attributes.update(attrs)
         return op
 
@@ -1195,6 +1274,12 @@ class ProgramBase(IRDLOperation):
             raise VerifyException("program vocab is empty")
         if n < 1:
             raise VerifyException(f"max_seq_len must be at least 1, got {n}")
+        if n > MAX_SEQ_LEN:
+            raise VerifyException(f"max_seq_len {n} is over the limit of {MAX_SEQ_LEN}")
+        if self.float_dtype not in DTYPES:
+            raise VerifyException(
+                f"unknown dtype '{self.float_dtype}' (expected float32 or float64)"
+            )
         bos, pad = self.bos.data, self.pad.data
         if value_key(bos) == value_key(pad):
             raise VerifyException(
@@ -1212,13 +1297,24 @@ class ProgramBase(IRDLOperation):
     def verify_body(self) -> None:
         """Level-specific checks of the program body."""
 
+    def check_dialect(self) -> None:
+        """The body holds ops of the program's own level only (passes of one
+        level know nothing of another's ops)."""
+        level = self.dialect_name()
+        for op in self.body.block.ops:
+            if op.dialect_name() != level:
+                raise VerifyException(f"{self.name} holds {level} ops, not {op.name}")
+
     def check_primitives(self, expected: dict[type, Iterable[Value]]) -> None:
         """Each primitive op of a given class covers the values it can take."""
         for op in self.body.block.ops:
             if type(op) in expected:
                 assert isinstance(op, SOpOp)
+                values = expected[type(op)]
+                # A range is in canonical order already, and may be too long to
+                # sort: checked lazily, it stops at the first value missing.
                 check_subset(
-                    canonical_set(expected[type(op)]),
+                    values if isinstance(values, range) else canonical_set(values),
                     op.values.data,
                     f"{op.name} value",
                     f"the value set of {op.name} '{op.label.data}'",
@@ -1234,6 +1330,7 @@ class ProgramOp(ProgramBase):
     OUTPUT_OP: ClassVar[type[IRDLOperation]] = OutputOp
 
     def verify_body(self) -> None:
+        self.check_dialect()
         n = self.max_seq_len.data
         self.check_primitives(
             {

@@ -66,6 +66,7 @@ from raspir.dialects.values import (
     format_value,
     format_value_set,
     is_finite_number,
+    parse_float,
     parse_value,
     value_key,
 )
@@ -99,7 +100,7 @@ class ComponentOp(SOpOp):
     @classmethod
     def parse_trailer(cls, parser: Parser) -> dict[str, Attribute]:
         parser.parse_keyword("noise")
-        props: dict[str, Attribute] = {"noise": constant(parser.parse_number())}
+        props: dict[str, Attribute] = {"noise": constant(parse_float(parser))}
         if parser.parse_optional_keyword("layer") is not None:
             props["layer"] = IntAttr(parser.parse_integer(allow_boolean=False))
         return props
@@ -206,8 +207,17 @@ class FullOp(EmbeddingOp):
 
     fill = prop_def(ValueAttr)
 
-    def __init__(self, label: str, encoding: str, fill: Value):
-        super().__init__(label, encoding, [fill], fill=ValueAttr(fill))
+    def __init__(
+        self,
+        label: str,
+        encoding: str,
+        fill: Value,
+        values: Iterable[Value] | None = None,
+    ):
+        # The value set may be wider than the fill (as the rasp op's may be):
+        # readers' tables cover all of it.
+        values = [fill] if values is None else values
+        super().__init__(label, encoding, values, fill=ValueAttr(fill))
 
     def print_specific(self, printer: Printer) -> None:
         printer.print_string(f" fill {format_value(self.fill.data)}")
@@ -234,7 +244,7 @@ class Margined(IRDLOperation):
     def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
         props = super().parse_specific(parser)  # type: ignore[misc]
         parser.parse_keyword("margin")
-        return props | {"margin": constant(parser.parse_number())}
+        return props | {"margin": constant(parse_float(parser))}
 
     def verify_margin(self) -> None:
         margin = self.margin.data
@@ -454,7 +464,7 @@ def falls(step: Step, lowest: float, highest: float) -> bool:
     """Whether a discretising step is built falling: active below its
     threshold and exactly 0 above it (docs/constructions.md).
 
-    A step's units are exactly 0 on one side; on the other their float32
+    A step's units are exactly 0 on one side; on the other their
     rounding grows with the distance to the farthest input, so each step is
     active on the side that reaches less far (``lowest`` and ``highest``: the
     extreme inputs, noise included).
@@ -556,10 +566,16 @@ class AffineOp(LinearFactors, ComponentOp):
         if self.encoding != NUMERICAL:
             raise VerifyException("sa.affine produces a numerical s-op")
         self.verify_factors()
-        if not _is_number(self.offset.data):
+        if not is_finite_number(self.offset.data):
             raise VerifyException(
-                f"offset must be a number, got {format_value(self.offset.data)}"
+                f"offset must be a finite number, got {format_value(self.offset.data)}"
             )
+        for operand in self.operands:  # its readers weight directions by them
+            for v in value_set_of(operand) or ():
+                if v is not None and not is_finite_number(v):
+                    raise VerifyException(
+                        f"input value {format_value(v)} is not a finite number"
+                    )
         for use in self.result.uses:
             head = use.operation
             if not (
@@ -605,7 +621,7 @@ class HeadOp(ComponentOp):
         if parser.parse_optional_keyword("matched") is not None:
             props["matched"] = UnitAttr()
         parser.parse_keyword("sharpness")
-        return props | {"sharpness": constant(parser.parse_number())}
+        return props | {"sharpness": constant(parse_float(parser))}
 
     def verify_component(self) -> None:
         c = self.sharpness.data
@@ -694,11 +710,24 @@ class CountOp(Margined, HeadOp):
         self.verify_margin()
         if self.table is None:
             check_counts(self.values.data, "a count")
+            self.verify_steps()
             return
         check_counts([k for k, _ in self.table.data], "a count's table")
         check_subset(
             self.table.outputs(), self.values.data, "table output", "the value set"
         )
+        self.verify_steps()
+
+    def verify_steps(self) -> None:
+        """Each step of the MLP is flat within the margin, which is relative to
+        the level ``1/(w+1)`` (so the step's slope is finite)."""
+        margin = self.margin.data
+        for step in steps(self.points(), self.encoding == NUMERICAL):
+            if 2.0 * margin * step.hi >= step.gap:
+                raise VerifyException(
+                    f"margin {margin} (relative to the level) is not below half "
+                    f"the gap {step.gap} between levels {step.lo} and {step.hi}"
+                )
 
 
 # -- program -----------------------------------------------------------------
@@ -722,6 +751,7 @@ class ProgramOp(ProgramBase):
     OUTPUT_OP: ClassVar[type[IRDLOperation]] = OutputOp
 
     def verify_body(self) -> None:
+        self.check_dialect()
         n = self.max_seq_len.data
         self.check_primitives({TokensOp: self.vocab.data, IndicesOp: range(n)})
 

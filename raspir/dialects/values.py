@@ -43,7 +43,12 @@ def is_value(v: object) -> bool:
 def is_finite_number(v: Value) -> bool:
     """An int or float (not a bool) that is finite: what arithmetic on values
     (quadratic scores, affine views) may assume."""
-    return not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v)
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an int beyond the float range
+        return False
 
 
 def value_key(v: Value) -> tuple:
@@ -67,7 +72,8 @@ def order_key(v: Value) -> tuple:
             return (2,)
         # Equal numbers sort ints first, then floats, then bools; -0.0 before 0.0.
         rank = 2 if isinstance(v, bool) else 0 if isinstance(v, int) else 1
-        return (1, v, rank, math.copysign(1.0, v))
+        sign = math.copysign(1.0, v) if isinstance(v, float) else 1.0
+        return (1, v, rank, sign)
     if isinstance(v, str):
         return (3, v)
     return (4, tuple(order_key(x) for x in v))
@@ -214,6 +220,17 @@ def parse_distinct_braced(
             )
         seen.add(k)
     return items
+
+
+def parse_float(parser: AttrParser, what: str = "number") -> float:
+    """A number read as a float (weights, constants): an integer beyond the
+    float range is an error here rather than an OverflowError later."""
+    start = parser.pos
+    number = parser.parse_number()
+    try:
+        return float(number)
+    except OverflowError:
+        parser.raise_error(f"{what} is beyond the float range", start, parser.pos)
 
 
 def parse_value_set(parser: AttrParser) -> tuple[Value, ...]:

@@ -14,10 +14,11 @@ select nothing); numerical aggregates include every mean of up to
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -56,13 +57,25 @@ def to_rasp_ir(
     causal: bool = False,
     compiler_bos: Value = COMPILER_BOS,
     compiler_pad: Value = COMPILER_PAD,
+    dtype: str = ir.FLOAT32,
 ) -> ModuleOp:
-    """Import ``program`` as a verified rasp module (one ``rasp.program`` op)."""
+    """Import ``program`` as a verified rasp module (one ``rasp.program`` op).
+
+    ``dtype`` is the arithmetic the model will compute in: ``"float32"`` (the
+    default) or ``"float64"``, whose smaller rounding lets longer inputs be
+    exact (docs/limits.md)."""
     compiler_bos, compiler_pad = _normalise(compiler_bos), _normalise(compiler_pad)
     max_seq_len = _normalise(max_seq_len)
     vocab_set = _check_arguments(
         program, vocab, max_seq_len, compiler_bos, compiler_pad
     )
+    if not isinstance(causal, bool | np.bool_):
+        raise InvalidArgumentError(f"causal must be True or False, got {causal!r}")
+    causal = bool(causal)
+    if not isinstance(dtype, str) or dtype not in ir.DTYPES:
+        raise InvalidArgumentError(
+            f'dtype must be "float32" or "float64", got {dtype!r}'
+        )
     importer = _Importer(vocab_set, max_seq_len)
     block = Block()
     for expr in _topological_order(program):
@@ -73,7 +86,13 @@ def to_rasp_ir(
     for message in importer.warnings:
         warnings.warn(message, RaspImportWarning, stacklevel=2)
     prog = ir.ProgramOp(
-        vocab_set, max_seq_len, compiler_bos, compiler_pad, causal, Region(block)
+        vocab_set,
+        max_seq_len,
+        compiler_bos,
+        compiler_pad,
+        causal,
+        Region(block),
+        dtype,
     )
     module = ModuleOp([prog])
     try:
@@ -91,10 +110,19 @@ def _check_arguments(
     program: object, vocab: object, max_seq_len: object, bos: Value, pad: Value
 ) -> tuple[Value, ...]:
     if not isinstance(program, rasp.SOp):
+        # A function that builds the program is an easy thing to pass by mistake.
+        hint = "; call it to build the s-op" if inspect.isroutine(program) else ""
         raise InvalidArgumentError(
             f"the program must be an s-op (rasp.SOp), got {type(program).__name__}"
+            + hint
         )
-    if isinstance(vocab, str) or not isinstance(vocab, Iterable):
+    if isinstance(vocab, str | bytes):
+        # A string iterates as characters: say so rather than guess.
+        raise InvalidArgumentError(
+            f"vocab must be a set or list of tokens, got the {type(vocab).__name__} "
+            f"{vocab!r}; write list({vocab!r}) for one token per character"
+        )
+    if isinstance(vocab, Mapping) or not isinstance(vocab, Iterable):
         raise InvalidArgumentError(
             f"vocab must be a set or list of tokens, got {type(vocab).__name__}"
         )
@@ -111,6 +139,10 @@ def _check_arguments(
         )
     if max_seq_len < 1:
         raise InvalidArgumentError(f"max_seq_len must be at least 1, got {max_seq_len}")
+    if max_seq_len > ir.MAX_SEQ_LEN:
+        raise InvalidArgumentError(
+            f"max_seq_len {max_seq_len} is over the limit of {ir.MAX_SEQ_LEN}"
+        )
     for what, token in (("compiler_bos", bos), ("compiler_pad", pad)):
         if not is_value(token) or token is None:
             raise InvalidArgumentError(f"{what} {token!r} is not a usable token")
@@ -186,6 +218,13 @@ class _Importer:
         encoding = ir.NUMERICAL if rasp.is_numerical(expr) else ir.CATEGORICAL
         label = str(expr.name)
         n = self.max_seq_len
+        positional = rasp.IndicesType | rasp.LengthType | rasp.SelectorWidth
+        if isinstance(expr, positional) and n > MAX_VALUE_SET_SIZE:
+            # Checked before the values are built: a huge range would take minutes.
+            raise UnsupportedProgramError(
+                f"{describe(expr)}: max_seq_len {n} gives it {n} or more values, "
+                f"more than the limit of {MAX_VALUE_SET_SIZE}"
+            )
         match expr:
             case rasp.TokensType():
                 values = self.vocab

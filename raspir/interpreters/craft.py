@@ -1,11 +1,12 @@
-"""Reference semantics of the ``craft`` dialect: the transformer, in float32 numpy.
+"""Reference semantics of the ``craft`` dialect: the transformer, in numpy floats.
 
 The input is prefixed with BOS. The residual stream has one column per named
 direction, or per ``craft.share`` group of directions. Each layer adds the sum of its heads (softmax attention over all
 positions, or the earlier ones in a causal model), then the sum of its MLPs.
 The output is read at every non-BOS position: a categorical output is the value
 of its largest direction if that exceeds 1/2, else ``None``; a numerical output
-is its direction. Computing in float32 is the point: this is the arithmetic of
+is its direction. Computing in the model's dtype (float32, or float64 for a
+model compiled with ``dtype float64``) is the point: this is the arithmetic of
 the real model, so the noise bounds of ``docs/constructions.md`` are what this
 interpreter must stay within.
 """
@@ -21,7 +22,8 @@ from raspir.dialects import craft
 from raspir.dialects.values import Value, value_key
 from raspir.errors import InvalidInputError
 
-FLOAT = np.float32
+FLOATS = {"float32": np.float32, "float64": np.float64}
+"""The numpy type of each dtype a model can compute in."""
 
 
 @dataclass
@@ -72,7 +74,9 @@ class _Columns:
         self,
         directions: list[craft.Direction],
         shares: Sequence[Sequence[craft.Direction]] = (),
+        dtype: type = np.float32,
     ):
+        self.dtype = dtype
         group = {
             craft.direction_key(d): craft.direction_key(g[0]) for g in shares for d in g
         }
@@ -87,15 +91,15 @@ class _Columns:
         return self.index[craft.direction_key(direction)]
 
     def square(self, matrix: craft.MatrixAttr) -> np.ndarray:
-        out = np.zeros((self.width, self.width), dtype=FLOAT)
+        out = np.zeros((self.width, self.width), dtype=self.dtype)
         for row, col, weight in matrix.data:
             assert not isinstance(row, int) and not isinstance(col, int)
             out[self.of(row), self.of(col)] += weight
         return out
 
     def mlp(self, op: craft.MLPOp) -> tuple[np.ndarray, np.ndarray]:
-        fst = np.zeros((self.width, op.hidden.data), dtype=FLOAT)
-        snd = np.zeros((op.hidden.data, self.width), dtype=FLOAT)
+        fst = np.zeros((self.width, op.hidden.data), dtype=self.dtype)
+        snd = np.zeros((op.hidden.data, self.width), dtype=self.dtype)
         for row, col, weight in op.fst.data:
             assert isinstance(col, int) and not isinstance(row, int)
             fst[self.of(row), col] += weight
@@ -105,7 +109,7 @@ class _Columns:
         return fst, snd
 
     def vector(self, entries) -> np.ndarray:
-        out = np.zeros(self.width, dtype=FLOAT)
+        out = np.zeros(self.width, dtype=self.dtype)
         for direction, weight in entries:
             out[self.of(direction)] += weight
         return out
@@ -116,12 +120,13 @@ def _rows(table: craft.TableAttr) -> dict[tuple, tuple]:
 
 
 class CraftMachine:
-    """A model's weights as dense float32 arrays, built once and run many times."""
+    """A model's weights as dense arrays in its dtype, built once and run many times."""
 
     def __init__(self, model: craft.ModelOp):
         self.model = model
+        self.dtype = FLOATS[model.float_dtype]
         self.directions = residual_directions(model)
-        self.columns = _Columns(self.directions, model.shares)
+        self.columns = _Columns(self.directions, model.shares, self.dtype)
         embed = model.embeddings
         self.tokens = {
             key: self.columns.vector(vector)
@@ -150,7 +155,7 @@ class CraftMachine:
             raise InvalidInputError(
                 f"input has {n} tokens, more than max_seq_len {model.max_seq_len.data}"
             )
-        residual = np.zeros((n + 1, self.columns.width), dtype=FLOAT)
+        residual = np.zeros((n + 1, self.columns.width), dtype=self.dtype)
         for position, token in enumerate([model.bos.data, *xs]):
             row = self.tokens.get(value_key(token))
             if row is None:
@@ -167,7 +172,7 @@ class CraftMachine:
             for qk, ov in heads:
                 scores = residual @ qk @ residual.T
                 if causal is not None:
-                    scores = np.where(causal, scores, FLOAT(-np.inf))
+                    scores = np.where(causal, scores, self.dtype(-np.inf))
                 weights = np.exp(scores - scores.max(axis=1, keepdims=True))
                 weights /= weights.sum(axis=1, keepdims=True)
                 update += weights @ (residual @ ov)

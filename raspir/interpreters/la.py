@@ -1,4 +1,5 @@
-"""Reference semantics of the ``la`` dialect: the dense transformer in float32 numpy.
+"""Reference semantics of the ``la`` dialect: the dense transformer in numpy, in
+the model's dtype (its weights' dtype: float32, or float64).
 
 The input is prefixed with BOS and may end in PAD tokens; PAD positions are
 never attended to (and decode as PAD), so a padded input computes at its other
@@ -16,8 +17,6 @@ import numpy as np
 from raspir.dialects import la
 from raspir.dialects.values import Value, format_value, value_key
 from raspir.errors import InvalidInputError
-
-FLOAT = np.float32
 
 
 @dataclass
@@ -85,7 +84,7 @@ def _attention(x, keep, refs, op: la.AttentionOp) -> np.ndarray:
     k = (x @ refs["key"]).reshape(t, heads, ks)
     v = (x @ refs["value"]).reshape(t, heads, vs)
     scores = np.einsum("qhk,shk->hqs", q, k)
-    scores = np.where(keep, scores, FLOAT(-np.inf))
+    scores = np.where(keep, scores, scores.dtype.type(-np.inf))
     weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
     weights /= weights.sum(axis=-1, keepdims=True)
     mixed = np.einsum("hqs,shv->qhv", weights, v).reshape(t, heads * vs)

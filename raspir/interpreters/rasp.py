@@ -168,12 +168,16 @@ def select(
 
 
 def aggregate(
-    label: str, row: list[bool], values: list[Value], default: Value
+    label: str,
+    row: list[bool],
+    values: list[Value],
+    default: Value,
+    categorical: bool = False,
 ) -> Value:
     """One query of an aggregate, with the evaluator's semantics."""
     selected = [v for s, v in zip(row, values, strict=False) if s]
     try:
-        return aggregate_selected(selected, default, f"'{label}'")
+        return aggregate_selected(selected, default, f"'{label}'", categorical)
     except ValueError as e:
         raise EvaluationError(str(e)) from e
 
@@ -258,7 +262,10 @@ class RaspFunctions(InterpreterFunctions):
     ):
         matrix, values = args
         label, default = op.label.data, op.default.data
-        return ([aggregate(label, row, values, default) for row in matrix],)
+        categorical = op.encoding == ir.CATEGORICAL
+        return (
+            [aggregate(label, row, values, default, categorical) for row in matrix],
+        )
 
     @impl(ir.SelectorWidthOp)
     def run_selector_width(

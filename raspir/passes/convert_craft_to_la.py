@@ -7,8 +7,9 @@ with BOS leading, then ``one``, then the indices), then the s-ops in the order
 the layers compute them, the program's output last; within an s-op, values in
 canonical order.
 
-Weights become dense float32 matrices with the craft values unchanged, so the
-model computes what the craft interpreter computes. A head's bilinear form
+Weights become dense matrices in the model's dtype (float32, or float64 for a
+program compiled with ``dtype float64``), built in that dtype from the craft
+values, so the model computes what the craft interpreter computes. A head's bilinear form
 W_QK between a query space Q and a key space K is split as W_Q·W_Kᵀ with
 key size min(|Q|, |K|): the smaller side is selected as it is and the other
 side carries the matrix; W_OV is split the same way into value and output
@@ -37,9 +38,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import craft, la
 from raspir.dialects.values import order_key, value_key
-from raspir.passes import replace_each
-
-FLOAT = np.float32
+from raspir.passes import expect_level, replace_each
 
 
 def residual_order(model: craft.ModelOp) -> list[craft.Direction]:
@@ -118,6 +117,9 @@ class _Layout:
         }
         self.width = len(self.coordinates)
         self.weights: list[la.WeightOp] = []
+        self.dtype = self.model.float_dtype
+        self.float = la.STORAGE[self.dtype].type
+        """Weights are summed in the model's dtype, as the interpreters do."""
 
     def at(self, index: craft.Index) -> int:
         assert not isinstance(index, int)
@@ -125,13 +127,19 @@ class _Layout:
 
     def declare(self, symbol: str, array: np.ndarray) -> str:
         inline = array.size <= self.inline_limit
+        if not np.isfinite(array).all():
+            # Each craft weight is finite (verified), but entries that land on
+            # one coordinate (shared directions) add up, and may overflow.
+            raise PassFailedException(
+                f"convert-craft-to-la: weight @{symbol} overflows {self.dtype}"
+            )
         self.weights.append(
-            la.WeightOp(symbol, la.WeightAttr.from_array(array, inline))
+            la.WeightOp(symbol, la.WeightAttr.from_array(array, inline, self.dtype))
         )
         return symbol
 
     def table(self, table: craft.TableAttr, rows: int, keys: Sequence) -> np.ndarray:
-        out = np.zeros((rows, self.width), dtype=FLOAT)
+        out = np.zeros((rows, self.width), dtype=self.float)
         position = {value_key(k): i for i, k in enumerate(keys)}
         for key, vector in table.data:
             for direction, weight in vector:
@@ -152,7 +160,7 @@ class _Layout:
     def split(self, matrix: craft.MatrixAttr) -> tuple[np.ndarray, np.ndarray]:
         """(A, B) with A·Bᵀ = the matrix, of inner size min(|rows|, |columns|)."""
         rows, cols = self.spaces(matrix)
-        left = np.zeros((self.width, min(len(rows), len(cols))), dtype=FLOAT)
+        left = np.zeros((self.width, min(len(rows), len(cols))), dtype=self.float)
         right = np.zeros_like(left)
         if len(cols) <= len(rows):
             slot = {c: j for j, c in enumerate(cols)}
@@ -183,10 +191,10 @@ class _Layout:
             labels += [""] * (count - len(heads))
         if count == 0:
             return la.AttentionOp(index, [], 0, 0)
-        query = np.zeros((self.width, count * key_size), dtype=FLOAT)
+        query = np.zeros((self.width, count * key_size), dtype=self.float)
         key = np.zeros_like(query)
-        value = np.zeros((self.width, count * value_size), dtype=FLOAT)
-        output = np.zeros((count * value_size, self.width), dtype=FLOAT)
+        value = np.zeros((self.width, count * value_size), dtype=self.float)
+        output = np.zeros((count * value_size, self.width), dtype=self.float)
         for h, ((q, k), (v, o)) in enumerate(zip(qks, ovs, strict=True)):
             query[:, h * key_size : h * key_size + q.shape[1]] = q
             key[:, h * key_size : h * key_size + k.shape[1]] = k
@@ -215,8 +223,8 @@ class _Layout:
             total = hidden
         if total == 0:
             return la.MLPOp(index, [])
-        fst = np.zeros((self.width, total), dtype=FLOAT)
-        snd = np.zeros((total, self.width), dtype=FLOAT)
+        fst = np.zeros((self.width, total), dtype=self.float)
+        snd = np.zeros((total, self.width), dtype=self.float)
         offset = 0
         for m in mlps:
             for r, c, w in m.fst.data:
@@ -281,7 +289,7 @@ class _Layout:
         op = self.model.output
         assert isinstance(op, craft.UnembedOp)
         rows = op.table.data
-        table = np.zeros((self.width, len(rows)), dtype=FLOAT)
+        table = np.zeros((self.width, len(rows)), dtype=self.float)
         for column, (_, vector) in enumerate(rows):
             for direction, weight in vector:
                 table[self.at(direction), column] += weight
@@ -305,6 +313,7 @@ class ConvertCraftToLaPass(ModulePass):
     """Weights with at most this many entries print their values inline."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, craft.ModelOp, self.name)
         if self.inline_limit < 0:
             raise PassFailedException(
                 f"convert-craft-to-la: inline_limit must be >= 0, got {self.inline_limit}"

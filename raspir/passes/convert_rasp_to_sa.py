@@ -15,15 +15,18 @@ program:
    head's sharpness is the smallest that keeps its output within budget, a
    discretising MLP's steps absorb its input's budget.
 
-If a budget cannot be met in float32 (a head whose inputs are too noisy, steps
-whose rounding error exceeds what the consumers tolerate) the pass fails and
-names the op and the limit. After the pass no rasp op remains; the pass checks
-it.
+Rounding is that of the program's dtype (float32 unless the program says
+``dtype float64``). If a budget cannot be met in that arithmetic (a head whose
+inputs are too noisy, steps whose rounding error exceeds what the consumers
+tolerate) the pass fails and names the op and the limit; when float64 would
+meet it, the message says so. After the pass no rasp op remains; the pass
+checks it.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -35,12 +38,16 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
+from raspir.analysis import averaging_aggregates
 from raspir.dialects import rasp, sa
 from raspir.dialects.values import Value, format_value, is_finite_number, value_key
-from raspir.passes import replace_each
+from raspir.passes import expect_level, replace_each
 
-UNIT_ROUNDOFF = 2.0**-24
-"""float32 unit roundoff: the relative error of one rounded operation."""
+UNIT_ROUNDOFF = {rasp.FLOAT32: 2.0**-24, rasp.FLOAT64: 2.0**-53}
+"""Unit roundoff of each dtype: the relative error of one rounded operation."""
+
+FLOAT64_HINT = '; compile with dtype="float64" (--dtype float64) for this max_seq_len'
+"""Ends a float32 failure that float64 arithmetic would not have."""
 
 INPUT_SHARE = 0.9
 """Share of an op's noise budget its inputs may use; the rest absorbs its own
@@ -78,6 +85,8 @@ class _Select:
 class _Lowering:
     program: rasp.ProgramOp
     numerical_tolerance: float
+    dtype: str = ""
+    """The arithmetic to certify for; the program's own when empty."""
     budget: dict[SSAValue, float] = field(default_factory=dict)
     noise: dict[SSAValue, float] = field(default_factory=dict)
     mapped: dict[SSAValue, SSAValue] = field(default_factory=dict)
@@ -91,6 +100,10 @@ class _Lowering:
     """Affine s-ops read only by the queries of matched heads: no component."""
     matched: set[SSAValue] = field(default_factory=set)
     """Selects of the indices whose every query value is some index."""
+
+    def __post_init__(self) -> None:
+        self.dtype = self.dtype or self.program.float_dtype
+        self.unit = UNIT_ROUNDOFF[self.dtype]
 
     @property
     def n(self) -> int:
@@ -228,7 +241,7 @@ class _Lowering:
             if noise > self.budget[result]:
                 raise _fail(
                     op if then is None else then,
-                    f"its value carries noise up to {noise:.3g} in float32, more than "
+                    f"its value carries noise up to {noise:.3g} in {self.dtype}, more than "
                     f"the {self.budget[result]:.3g} its consumers tolerate",
                 )
             new.result.name_hint = result.name_hint
@@ -262,7 +275,7 @@ class _Lowering:
             case rasp.IndicesOp():
                 return sa.IndicesOp(label, encoding, values), 0.0
             case rasp.FullOp():
-                return sa.FullOp(label, encoding, op.fill.data), 0.0
+                return sa.FullOp(label, encoding, op.fill.data, values), 0.0
             case rasp.LengthOp() if self.program.is_causal:
                 raise _fail(
                     op,
@@ -306,7 +319,7 @@ class _Lowering:
         delta = self.noise[op.input]
         if k * delta >= 0.5:
             raise _fail(op, f"input noise {delta:.3g} too large for a lookup of {k}")
-        noise = 2 * k * delta * scale + UNIT_ROUNDOFF * scale * k
+        noise = 2 * k * delta * scale + self.unit * scale * k
         new = sa.LookupOp(
             op.label.data,
             op.encoding,
@@ -321,7 +334,7 @@ class _Lowering:
         self, op: rasp.SequenceMapOp | rasp.LinearSequenceMapOp
     ) -> tuple[sa.ComponentOp, float]:
         if isinstance(op, rasp.LinearSequenceMapOp):
-            table = _linear_table(op)
+            table = op.as_table()
         else:
             table = op.table
         # A unit sums the entries of a class of values; a leaky input's wrong
@@ -334,7 +347,7 @@ class _Lowering:
         if delta >= 0.5:
             raise _fail(op, f"input noise {delta:.3g} too large for a pair lookup")
         scale = _magnitude(op.values.data) if _is_numerical(op.result) else 1.0
-        noise = 2 * delta * scale + UNIT_ROUNDOFF * scale
+        noise = 2 * delta * scale + self.unit * scale
         new = sa.PairLookupOp(
             op.label.data,
             op.encoding,
@@ -355,7 +368,7 @@ class _Lowering:
         y_max = _magnitude(rasp.value_set_of(op.snd) or ())
         big = abs(a) * x_max + abs(b) * y_max
         noise = abs(a) * self.noise[op.fst] + abs(b) * self.noise[op.snd]
-        noise += 4 * UNIT_ROUNDOFF * big
+        noise += 4 * self.unit * big
         new = sa.LinearOp(
             op.label.data,
             self.mapped[op.fst],
@@ -384,7 +397,7 @@ class _Lowering:
                 f"input noise {margin:.3g} exceeds {_step_margin(steps):.3g}, a "
                 "quarter of the smallest gap between inputs with different outputs",
             )
-        noise = _step_rounding(points, steps, lambda _: margin, numerical)
+        noise = _step_rounding(points, steps, lambda _: margin, numerical, self.unit)
         new = sa.DiscretiseOp(
             op.label.data,
             op.encoding,
@@ -418,7 +431,7 @@ class _Lowering:
         )  # margin = c * margin_share (docs/constructions.md)
         budget, inner = self.budget[op.result], self.noise[op.sop]
         n = self.n
-        softmax = 2 * (n + 1) * UNIT_ROUNDOFF
+        softmax = 2 * (n + 1) * self.unit
         if numerical:
             scale = max(_magnitude(rasp.value_set_of(op.sop) or ()), 1e-30)
             room = budget - inner - softmax * scale
@@ -474,24 +487,26 @@ class _Lowering:
             table = then.table.as_dict()
             points = sorted((1 / (k + 1), table[value_key(k)]) for k in op.values.data)
         # The head measures y = 1/(w+1) with a relative error: unselected keys
-        # take at most n*e^(-c*share) of the weight, float32 softmax 2(n+1)u.
-        # Steps between 1/(w+1) and 1/(w+2) are ~y^2 apart, so the relative error
-        # must stay below 1/(8(n+2)); it is made an eighth of that, so the steps
-        # can be as shallow as possible (less float32 rounding).
-        softmax = 2 * (n + 1) * UNIT_ROUNDOFF
+        # take at most n*e^(-c*share) of the weight, the softmax's rounding
+        # 2(n+1)u. Steps between 1/(w+1) and 1/(w+2) are ~y^2 apart, so the
+        # relative error must stay below 1/(8(n+2)); it is made an eighth of
+        # that, so the steps can be as shallow as possible (less rounding).
+        softmax = 2 * (n + 1) * self.unit
         target = 1 / (64 * (n + 2))
         margin_share = 1 - 2 * rho  # BOS and selected keys both score c
         if target <= 2 * softmax or margin_share <= 0:
             raise _fail(
                 op,
                 f"counts up to {n} need the head's relative error below "
-                f"{target:.3g}, beyond float32 precision",
+                f"{target:.3g}, beyond {self.dtype} precision",
             )
         sharpness = max(math.log(n / (target - softmax)), 1.0) / margin_share
         margin = n * math.exp(-sharpness * margin_share) + softmax
         numerical = _is_numerical(result)
         steps = sa.steps(points, numerical)
-        noise = _step_rounding(points, steps, lambda y: margin * y, numerical)
+        noise = _step_rounding(
+            points, steps, lambda y: margin * y, numerical, self.unit
+        )
         owner = op if then is None else then
         props = sa.component_props(owner.label.data, owner.values.data, noise) | {
             "predicate": predicate,
@@ -520,7 +535,7 @@ class _Lowering:
         """How much of the sharpness the keys' and queries' noise may shift a score."""
         if _is_quadratic(select):
             weights = _quadratic_weights(select, select.selector in self.matched)
-            rounding = 4 * UNIT_ROUNDOFF * weights[2]
+            rounding = 4 * self.unit * weights[2]
             return (
                 sum(
                     w * self.noise[v]
@@ -559,7 +574,7 @@ def _quadratic_weights(
     """For a quadratic head (docs/constructions.md): how much a unit of noise on
     the keys and on the queries shifts a score against its competitors,
     relative to the sharpness, and the largest score relative to it (for
-    float32 rounding).
+    rounding).
 
     Scores are ``(c/g²)(2qk - k²)`` for keys and ``(c/g²)(q² - g²)`` for BOS.
     A numerical side with noise ``ε`` on ``x`` carries ``ε(2·max|x| + 1)`` on
@@ -610,7 +625,7 @@ def _affine_fit(op: Operation) -> _Affine | None:
     (entries that raise excepted), if it is one and its inputs are numbers."""
     if isinstance(op, rasp.LinearSequenceMapOp):
         inputs = (op.fst, op.snd)
-        table = _linear_table(op)
+        table = op.as_table()
     elif isinstance(op, rasp.SequenceMapOp):
         inputs, table = (op.fst, op.snd), op.table
     elif isinstance(op, rasp.MapOp):
@@ -781,17 +796,6 @@ def _largest_preimage(table: rasp.TableAttr) -> int:
     return max(sizes.values(), default=1)
 
 
-def _linear_table(op: rasp.LinearSequenceMapOp) -> rasp.TableAttr:
-    a, b = op.fst_factor.data, op.snd_factor.data
-    xs = rasp.value_set_of(op.fst) or ()
-    ys = rasp.value_set_of(op.snd) or ()
-    return rasp.TableAttr(
-        ((x, y), None if x is None or y is None else a * x + b * y)
-        for x in xs
-        for y in ys
-    )
-
-
 def _step_margin(steps: list[sa.Step]) -> float:
     """The input noise a discretising MLP absorbs: a quarter of its smallest step."""
     return min((step.gap for step in steps), default=math.inf) / 4
@@ -802,8 +806,10 @@ def _step_rounding(
     steps: list[sa.Step],
     margin: Callable[[float], float],
     numerical: bool,
+    unit: float,
 ) -> float:
-    """float32 error of a discretising MLP's output (docs/constructions.md).
+    """Rounding error of a discretising MLP's output (docs/constructions.md),
+    in the arithmetic whose unit roundoff is ``unit``.
 
     A saturated step ``ReLU(a + 1/2) - ReLU(a - 1/2)`` is off by up to
     ``2u(|a| + 1)`` on its active side and exactly 0 on the other, with ``|a|``
@@ -816,7 +822,7 @@ def _step_rounding(
     for step in steps:
         reach = sa.reach(step, lowest, highest)
         flat = max(margin(step.lo), margin(step.hi))
-        err = 2 * UNIT_ROUNDOFF * (sa.slope(step.gap, flat) * reach + 1)
+        err = 2 * unit * (sa.slope(step.gap, flat) * reach + 1)
         if numerical:
             change = abs(sa.as_number(step.after) - sa.as_number(step.before))
             errors["value"] = errors.get("value", 0.0) + change * err
@@ -825,6 +831,24 @@ def _step_rounding(
                 if v is not None and v is not rasp.UNDEFINED:
                     errors[value_key(v)] = errors.get(value_key(v), 0.0) + err
     return max(errors.values(), default=0.0)
+
+
+def _warn_of_averaging(program: rasp.ProgramOp) -> None:
+    """A categorical aggregate copies one selected value; say where the
+    evaluator may average several instead (``raspir.analysis``)."""
+    for op in averaging_aggregates(program):
+        warnings.warn(
+            f"rasp.aggregate '{op.label.data}' is categorical: on an input where "
+            "it selects several different numbers the evaluator averages them and "
+            "the model cannot, so the model is exact only on the other inputs "
+            "(a numerical aggregate computes the mean)",
+            AveragingWarning,
+            stacklevel=2,
+        )
+
+
+class AveragingWarning(UserWarning):
+    """A compiled categorical aggregate may meet inputs it cannot copy from."""
 
 
 @dataclass(frozen=True)
@@ -837,16 +861,37 @@ class ConvertRaspToSaPass(ModulePass):
     """Noise allowed on a numerical output, relative to its largest magnitude."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, rasp.ProgramOp, self.name)
+        for program in op.walk():
+            if isinstance(program, rasp.ProgramOp):
+                _warn_of_averaging(program)
         replace_each(op, rasp.ProgramOp, self.lower)
         for remaining in op.walk():
             if remaining.dialect_name() == "rasp":
                 raise _fail(remaining, "is still present after convert-rasp-to-sa")
 
     def lower(self, program: rasp.ProgramOp) -> sa.ProgramOp:
-        """The program's components; affine views need cleaner inputs than
-        components do, so if they cannot be certified, without them."""
+        """The program's components, certified for its dtype. A float32
+        failure that float64 arithmetic would not have says so."""
         try:
-            return _Lowering(program, self.numerical_tolerance).lower()
+            return self.certify(program, program.float_dtype)
+        except PassFailedException as e:
+            if program.float_dtype != rasp.FLOAT32:
+                raise
+            try:
+                self.certify(program, rasp.FLOAT64)
+            except PassFailedException:
+                raise e from None
+            raise PassFailedException(f"{e}{FLOAT64_HINT}") from None
+
+    def certify(self, program: rasp.ProgramOp, dtype: str) -> sa.ProgramOp:
+        """The components with constants for ``dtype``; affine views need
+        cleaner inputs than components do, so if they cannot be certified,
+        without them."""
+        try:
+            return _Lowering(program, self.numerical_tolerance, dtype).lower()
         except PassFailedException:
-            lowering = _Lowering(program, self.numerical_tolerance, views_allowed=False)
+            lowering = _Lowering(
+                program, self.numerical_tolerance, dtype, views_allowed=False
+            )
             return lowering.lower()

@@ -23,11 +23,11 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Region, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import PassFailedException
+from xdsl.utils.exceptions import PassFailedException, VerifyException
 
 from raspir.dialects import craft, rasp, sa
 from raspir.dialects.values import Value, value_key
-from raspir.passes import replace_each
+from raspir.passes import expect_level, replace_each
 
 Entry = tuple[craft.Index, craft.Index, float]
 
@@ -400,7 +400,12 @@ class _Builder:
             heads, mlps = layers.get(index, ([], []))
             block.add_op(craft.LayerOp(index, [*heads, *mlps]))
         block.add_op(self.unembed())
-        return craft.ModelOp.like(self.program, Region(block))
+        model = craft.ModelOp.like(self.program, Region(block))
+        try:
+            model.verify_weights()
+        except VerifyException as e:  # constants or values too large for the dtype
+            raise PassFailedException(f"convert-sa-to-craft: {e}") from None
+        return model
 
     def unembed(self) -> craft.UnembedOp:
         output = self.program.output.sop
@@ -425,6 +430,7 @@ class ConvertSaToCraftPass(ModulePass):
     name = "convert-sa-to-craft"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, sa.ProgramOp, self.name)
         replace_each(op, sa.ProgramOp, lambda program: _Builder(program).build())
         for remaining in op.walk():
             if remaining.dialect_name() == "sa":

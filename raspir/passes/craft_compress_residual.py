@@ -11,7 +11,7 @@ The residual stream is additive: a dimension can take a new direction only
 once the old one is erased, and only an MLP can erase exactly. After its last
 read, at the first MLP slot at or after that read, the pass adds units to an
 ``erase`` MLP block of that layer: ``ReLU(x)`` written back as ``-x`` for a
-categorical direction (its entries are in ``[0, 1]`` up to float32 rounding:
+categorical direction (its entries are in ``[0, 1]`` up to rounding:
 one-hot embeddings, convex mixes of one-hot values, thresholded units), and
 ``ReLU(x)``, ``ReLU(-x)`` written as ``-x`` for a numerical one that may be
 negative (one unit suffices for one that only heads write, as convex mixes
@@ -57,7 +57,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import craft
-from raspir.passes import replace_each
+from raspir.passes import expect_level, replace_each
 from raspir.passes.craft_eliminate_dead_directions import reads, writes
 
 OBJECTIVES = ("balanced", "params", "width")
@@ -324,4 +324,5 @@ class CraftCompressResidualPass(ModulePass):
             )
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, craft.ModelOp, self.name)
         replace_each(op, craft.ModelOp, lambda m: compress(m, self.objective))

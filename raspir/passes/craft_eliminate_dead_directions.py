@@ -31,7 +31,7 @@ from xdsl.ir import Block, Region
 from xdsl.passes import ModulePass
 
 from raspir.dialects import craft
-from raspir.passes import replace_each
+from raspir.passes import expect_level, replace_each
 
 Block_ = craft.HeadOp | craft.MLPOp
 """A layer's component."""
@@ -167,4 +167,5 @@ class CraftEliminateDeadDirectionsPass(ModulePass):
     name = "craft-eliminate-dead-directions"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, craft.ModelOp, self.name)
         replace_each(op, craft.ModelOp, eliminate)

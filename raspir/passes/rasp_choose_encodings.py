@@ -45,6 +45,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import rasp
 from raspir.dialects.values import Value, canonical_set, is_finite_number, value_key
+from raspir.passes import expect_level
 from raspir.passes.convert_rasp_to_sa import SQUARING, ConvertRaspToSaPass
 
 
@@ -82,10 +83,12 @@ def _retype(op: rasp.SOpOp, encoding: str) -> None:
 
 
 def _lowers(program: rasp.ProgramOp) -> bool:
-    """Whether ``convert-rasp-to-sa`` can certify every component of ``program``."""
-    module = ModuleOp([program.clone()])
+    """Whether ``convert-rasp-to-sa`` can certify every component of ``program``
+    (in its dtype; only the answer matters, not what another dtype would do)."""
+    clone = program.clone()
+    ModuleOp([clone])
     try:
-        ConvertRaspToSaPass().apply(Context(), module)
+        ConvertRaspToSaPass().certify(clone, clone.float_dtype)
     except PassFailedException:
         return False
     return True
@@ -244,6 +247,7 @@ class RaspChooseEncodingsPass(ModulePass):
     name = "rasp-choose-encodings"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, rasp.ProgramOp, self.name)
         for program in list(op.walk()):
             if isinstance(program, rasp.ProgramOp):
                 choose(program)

@@ -42,6 +42,7 @@ from xdsl.passes import ModulePass
 
 from raspir.dialects import rasp
 from raspir.dialects.values import Value, value_key
+from raspir.passes import expect_level
 
 Tabulated = rasp.MapOp | rasp.SequenceMapOp | rasp.LinearSequenceMapOp
 
@@ -53,15 +54,7 @@ def _categorical(value: SSAValue) -> bool:
 def _table(op: Tabulated) -> dict[tuple, Value]:
     """``op``'s function as a dict keyed by ``value_key`` of the input(s)."""
     if isinstance(op, rasp.LinearSequenceMapOp):
-        a, b = op.fst_factor.data, op.snd_factor.data
-        xs = rasp.value_set_of(op.fst) or ()
-        ys = rasp.value_set_of(op.snd) or ()
-        return {
-            value_key((x, y)): a * x + b * y
-            for x in xs
-            for y in ys
-            if x is not None and y is not None
-        }
+        return op.as_table().as_dict()
     return op.table.as_dict()
 
 
@@ -214,6 +207,7 @@ class RaspFuseMapsPass(ModulePass):
     name = "rasp-fuse-maps"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, rasp.ProgramOp, self.name)
         for program in list(op.walk()):
             if isinstance(program, rasp.ProgramOp):
                 fuse(program)

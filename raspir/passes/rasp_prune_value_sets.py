@@ -62,6 +62,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import rasp
 from raspir.dialects.values import Value, format_value, value_key
+from raspir.passes import expect_level
 
 RAISES = rasp.UNDEFINED
 """``f(L, i)`` where the op raises: the input is rejected, no value is produced."""
@@ -74,6 +75,7 @@ class RaspPruneValueSetsPass(ModulePass):
     name = "rasp-prune-value-sets"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, rasp.ProgramOp, self.name)
         for program in op.walk():
             if isinstance(program, rasp.ProgramOp):
                 _Pruner(program).run()

@@ -38,6 +38,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import sa
+from raspir.passes import expect_level
 
 EMBEDDING_SLOT = -1
 """Embeddings are in the residual stream before the first sub-layer."""
@@ -140,6 +141,7 @@ class ScheduleLayersPass(ModulePass):
     narrow: bool = False
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        expect_level(op, sa.ProgramOp, self.name)
         for program in op.walk():
             if not isinstance(program, sa.ProgramOp):
                 continue

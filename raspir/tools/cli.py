@@ -95,6 +95,13 @@ def _add_program_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--bos", default=None, help="beginning-of-sequence token")
     parser.add_argument("--pad", default=None, help="padding token")
+    parser.add_argument(
+        "--dtype",
+        choices=["float32", "float64"],
+        default="float32",
+        help="the arithmetic the model computes in (float64: exact at longer "
+        "inputs, see docs/limits.md)",
+    )
 
 
 def _add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
@@ -124,6 +131,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "causal": args.causal,
         "compiler_bos": COMPILER_BOS if args.bos is None else args.bos,
         "compiler_pad": COMPILER_PAD if args.pad is None else args.pad,
+        "dtype": args.dtype,
     }
 
 
@@ -151,13 +159,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     if args.samples < 1:
         raise CliError(f"--samples must be at least 1, got {args.samples}")
+    from raspir.pipeline import resolve
+
+    passes = resolve(_pipeline(args))
     report = verify(
         load_program(args.program),
         parse_vocab(args.vocab),
         args.max_seq_len,
         samples=args.samples,
         seed=args.seed,
-        passes=_pipeline(args),
+        passes=passes,
+        # A pipeline that reaches la also has its emitted JAX model checked.
+        check_model=bool(passes) and passes[-1].name == "convert-craft-to-la",
         **_settings(args),
     )
     print(report)
@@ -290,14 +303,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (RaspirError, InvalidArgumentError, PassFailedException) as e:
         if args.debug:
             raise
-        print(f"raspir: error: {e}", file=sys.stderr)
+        print(f"raspir: error: {one_line(str(e))}", file=sys.stderr)
         sys.exit(1)
     except Exception as e:  # noqa: BLE001 - user code in PROGRAM can raise anything
         if args.debug:
             raise
-        print(f"raspir: error: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"raspir: error: {type(e).__name__}: {one_line(str(e))}", file=sys.stderr)
         sys.exit(1)
     sys.exit(status)
+
+
+def one_line(message: str) -> str:
+    """A message as one line, so that every error is one line on stderr."""
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import sys
+import warnings
 from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
@@ -24,7 +26,12 @@ from typing import IO
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.arg_spec import parse_spec
-from xdsl.utils.exceptions import DiagnosticException, ParseError, PassFailedException
+from xdsl.utils.exceptions import (
+    DiagnosticException,
+    ParseError,
+    PassFailedException,
+    VerifyException,
+)
 from xdsl.utils.lexer import Input, Span
 from xdsl.xdsl_opt_main import xDSLOptMain
 
@@ -59,6 +66,98 @@ def unterminated_string_at(text: bytes) -> int | None:
     return opened if in_string else None
 
 
+MAX_INTEGER_DIGITS = 4300
+"""Python's limit on reading a decimal integer (``sys.get_int_max_str_digits``)."""
+
+MAX_NESTING = 64
+"""Brackets nest this deep at most; IR nests a handful, and xDSL's recursive
+parser would exhaust Python's stack on a few hundred."""
+
+_LEXEME = re.compile(
+    rb'"(?:[^"\\\n]|\\[\s\S])*"'  # a string literal (see above)
+    rb"|//[^\n]*"  # a comment
+    rb"|(?<![\w$.%@#!])[0-9]+(?![\w.])"  # a decimal integer literal
+    rb"|\^[0-9][\w$.-]*"  # a block name that starts with a digit
+    rb"|[\[\](){}]"
+)
+
+
+def literal_problem(text: bytes) -> tuple[int, int, str] | None:
+    """``(start, end, message)`` of a literal or nest the parser cannot take.
+
+    xDSL fails on these with Python errors rather than diagnostics, or takes
+    exponential time: an integer literal over Python's digit limit, a string
+    literal with an escape xDSL does not read or a raw vertical tab (its lexer
+    backtracks), or whose escapes are not UTF-8 (in a symbol name), a block
+    name it cannot keep (``^0``), brackets nested past the stack. Expects no
+    unterminated string literal.
+    """
+    depth = 0
+    for match in _LEXEME.finditer(text):
+        lexeme = match.group()
+        start, end = match.span()
+        if lexeme in b"([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return start, end, f"brackets nest more than {MAX_NESTING} deep"
+        elif lexeme in b")]}":
+            depth -= 1
+        elif lexeme[:1] == b"^":
+            name = lexeme.decode("utf-8", "replace")
+            return start, end, f"block name {name} must not start with a digit"
+        elif lexeme[:1].isdigit():
+            if len(lexeme) > MAX_INTEGER_DIGITS:
+                return (
+                    start,
+                    end,
+                    f"integer literal has more than {MAX_INTEGER_DIGITS} digits",
+                )
+        elif lexeme[:1] == b'"':
+            # xDSL's lexer backtracks for minutes on a literal it cannot match.
+            escapes = _ESCAPE.finditer(lexeme)
+            if (bad := next((m for m in escapes if m.group(1)), None)) is not None:
+                at = start + bad.start()
+                char = bad.group()[1:].decode("utf-8", "replace")
+                shown = f"\\{char}" if char.isprintable() else f"\\ then {char!r}"
+                message = (
+                    f"invalid escape sequence {shown} in a string literal (use \\n, "
+                    '\\t, \\\\, \\" or two hex digits)'
+                )
+                return at, at + len(bad.group()), message
+            if (raw := re.search(rb"[\v\f]", lexeme)) is not None:
+                at = start + raw.start()
+                message = (
+                    "raw vertical tab or form feed in a string literal "
+                    "(write \\0B or \\0C)"
+                )
+                return at, at + 1, message
+            try:
+                _unescape(lexeme[1:-1]).decode("utf-8")
+            except UnicodeDecodeError:
+                return start, end, "string literal is not valid UTF-8"
+    return None
+
+
+_ESCAPE = re.compile(rb'\\(?:["nt\\]|[0-9A-Fa-f]{2})|(\\[\s\S]?)')
+"""An escape in a string literal; group 1 holds one that xDSL does not read."""
+
+
+def _unescape(body: bytes) -> bytes:
+    """A string literal's bytes, for the escapes xDSL reads (others it rejects)."""
+    named = {b"n": b"\n", b"t": b"\t", b"\\": b"\\", b'"': b'"'}
+
+    def one(match: re.Match[bytes]) -> bytes:
+        escape = match.group(1)
+        if escape in named:
+            return named[escape]
+        try:
+            return bytes([int(escape, 16)])
+        except ValueError:
+            return b""
+
+    return re.sub(rb"\\([nt\\\"]|[0-9A-Fa-f]{2}|.?)", one, body, flags=re.DOTALL)
+
+
 class RaspirOptMain(xDSLOptMain):
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
         super().register_all_arguments(arg_parser)
@@ -79,9 +178,21 @@ class RaspirOptMain(xDSLOptMain):
         self, chunk: IO[bytes], file_extension: str, start_offset: int = 0
     ) -> ModuleOp | None:
         content = chunk.read()
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = start_offset + content[: e.start].count(b"\n") + 1
+            raise RaspirError(
+                f"{self.get_input_name()}:{line}: the input is not UTF-8 text "
+                f"(byte 0x{content[e.start]:02x})"
+            ) from None
         if (at := unterminated_string_at(content)) is not None:
             source = Input(content, self.get_input_name())
             raise ParseError(Span(at, at + 1, source), "unterminated string literal")
+        if (problem := literal_problem(content)) is not None:
+            start, end, message = problem
+            source = Input(content, self.get_input_name())
+            raise ParseError(Span(start, end, source), message)
         module = super().parse_chunk(BytesIO(content), file_extension, start_offset)
         if module is not None and self.args.weights is not None:
             from raspir.backend.jax_emit import read_npz
@@ -108,7 +219,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
-        RaspirOptMain(description="raspir modular optimizer driver", args=argv).run()
+        with warnings.catch_warnings(record=True) as caught:
+            RaspirOptMain(
+                description="raspir modular optimizer driver", args=argv
+            ).run()
+        # One line each, like errors (a pass that found nothing to work on).
+        for warning in caught:
+            print(f"raspir-opt: warning: {warning.message}", file=sys.stderr)
     except (
         ParseError,
         DiagnosticException,
@@ -124,8 +241,35 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _describe(error: Exception) -> str:
-    """The diagnostic itself; parse errors keep their source location and caret."""
-    return str(error).strip()
+    """The diagnostic itself; parse errors keep their source location and caret.
+
+    A verification error is one line that starts with the op: raspir's
+    verifiers name it, xDSL's generic ones (region shapes, operand types) do
+    not, so it is taken from the IR that xDSL attaches to the error, where it
+    is underlined.
+    """
+    text = str(error).strip()
+    if not isinstance(error, VerifyException):
+        return text
+    text = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    if not re.match(r"[a-z_]+\.[\w.]+[ :]", text):
+        if (op := _underlined_op(error)) is not None:
+            text = f"{op}: {text}"
+    return text
+
+
+def _underlined_op(error: Exception) -> str | None:
+    """The name of the op that xDSL's diagnostic note marks with ``^^^``."""
+    for note in getattr(error, "__notes__", []):
+        lines = note.splitlines()
+        for above, line in zip(lines, lines[1:], strict=False):
+            marker = re.match(r"(\s*)\^+-*$", line)
+            name = marker and re.search(
+                r'"([a-z_]\w*\.[\w.]+)"', above[marker.end(1) :]
+            )
+            if name:
+                return name.group(1)
+    return None
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,11 @@ import pytest
 import raspir
 from raspir import compile_rasp_to_model, lib, rasp
 from raspir.backend.model import FILES
+from raspir.errors import (
+    InvalidArgumentError,
+    InvalidInputError,
+    UnsupportedProgramError,
+)
 from raspir.pipeline import O0, O2, stage_names
 from raspir.testing.library import LIB_PROGRAMS
 
@@ -684,64 +690,115 @@ def test_load_rejects_a_bad_file_naming_it(
 ) -> None:
     saved = saved_length_model(tmp_path)
     (saved / file).write_text(content)
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(InvalidArgumentError) as caught:
         raspir.load(saved)
     assert file in str(caught.value)
 
 
+def test_load_rejects_a_broken_module_or_weights(tmp_path: Path) -> None:
+    saved = saved_length_model(tmp_path)
+    (saved / "model.py").write_text("raise RuntimeError('broken')\n")
+    message = f"'{saved}' does not hold a working raspir model: RuntimeError: broken"
+    with pytest.raises(InvalidArgumentError, match=f"^{re.escape(message)}$"):
+        raspir.load(saved)
+    # Weights that the module does not find (the la IR, which would say so
+    # too, is gone).
+    saved = saved_length_model(tmp_path / "other")
+    (saved / "la.mlir").unlink()
+    np.savez(saved / "model.npz", unrelated=np.zeros(2))
+    with pytest.raises(
+        InvalidArgumentError,
+        match=f"^{re.escape(repr(str(saved / 'model.npz')))} lacks weights that "
+        "model.py reads: pos_embed/embeddings, token_embed/embeddings, ",
+    ):
+        raspir.load(saved)
+
+
+def test_save_to_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("")
+    message = f"cannot save the model to '{tmp_path / 'taken'}': it exists and is not a directory"
+    with pytest.raises(InvalidArgumentError, match=f"^{re.escape(message)}$"):
+        model("length").save(tmp_path / "taken")
+
+
 # -- 6. reproducible artifacts -------------------------------------------------
+
+DETERMINISTIC = ("sort", "shuffle_dyck2", "sort_freq", "detect_pattern", "shift_by")
 
 BUILD = r"""
 import sys
 from raspir import compile_rasp_to_model
 from raspir.testing.library import LIB_PROGRAMS
 
-for name in ("sort", "shuffle_dyck2"):
+for name in sys.argv[2].split(","):
     entry = LIB_PROGRAMS[name]
     compile_rasp_to_model(
-        entry.build(8), set(entry.vocab(8)), 8, compiler_bos="BOS"
+        entry.build(8),
+        set(entry.vocab(8)),
+        8,
+        compiler_bos="BOS",
+        dump_ir=f"{sys.argv[1]}/{name}/stages",
     ).save(f"{sys.argv[1]}/{name}")
 """
 
 
 def test_artifacts_are_byte_identical_across_processes(tmp_path: Path) -> None:
     """Two fresh processes (with different string hashing, so the vocab sets
-    iterate in different orders) write the same bytes."""
+    iterate in different orders) write the same bytes: the IR after every
+    stage, the weights, the generated module and its description."""
     runs = [tmp_path / "one", tmp_path / "two"]
 
     def build(index: int) -> str:
         env = {**os.environ, "PYTHONHASHSEED": str(index + 1)}
-        return run_python(BUILD, str(runs[index]), cwd=tmp_path, env=env)
+        names = ",".join(DETERMINISTIC)
+        return run_python(BUILD, str(runs[index]), names, cwd=tmp_path, env=env)
 
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(build, range(2)))
-    for name in ("sort", "shuffle_dyck2"):
+    for name in DETERMINISTIC:
         first, second = runs[0] / name, runs[1] / name
-        files = sorted(p.name for p in first.iterdir())
+        files = sorted(p.name for p in first.iterdir() if p.is_file())
         assert files == sorted(FILES.values())
-        assert sorted(p.name for p in second.iterdir()) == files
-        for file in files:
+        stages = sorted(p.name for p in (first / "stages").iterdir())
+        assert len(stages) == len(O2) + 1  # the import and every pass
+        for file in [*files, *(f"stages/{stage}" for stage in stages)]:
             assert (first / file).read_bytes() == (second / file).read_bytes(), (
                 name,
                 file,
             )
+        assert sorted(p.name for p in (second / "stages").iterdir()) == stages
 
 
 # -- 7. input validation -------------------------------------------------------
 
 TOO_LONG = ["BOS", *["a"] * (MAX_SEQ_LEN + 1)]
+LIST_OF_TOKENS = "input must be a list of tokens such as ['BOS', ...], "
 
 
 @pytest.mark.parametrize(
     "tokens,needles",
     [
         (["a", "b"], ["must start with the BOS token 'BOS'"]),
-        ([], ["must start with the BOS token 'BOS'"]),
+        ([], ["input is empty; it must start with the BOS token 'BOS'"]),
         # Positions count the tokens after BOS from 0 (RASP's indices).
         (["BOS", "a", "z"], ["'z'", "position 1", "not in the vocab"]),
-        (["BOS", "a", "BOS"], ["'BOS'", "position 1", "not in the vocab"]),
+        (
+            ["BOS", "a", "BOS"],
+            ["token 'BOS' at position 1 is not in the vocab (BOS may only start"],
+        ),
         (TOO_LONG, [f"{MAX_SEQ_LEN + 1} tokens", f"max_seq_len {MAX_SEQ_LEN}"]),
         (["BOS", "a", "PAD", "b"], ["'b'", "position 2", "follows PAD"]),
+        # Not a list of tokens: a string is not split into characters, and a
+        # dict or set has no order.
+        ("BOSab", [LIST_OF_TOKENS + "got 'BOSab' (type str)"]),
+        (None, [LIST_OF_TOKENS + "got None (type NoneType)"]),
+        (3, [LIST_OF_TOKENS + "got 3 (type int)"]),
+        ({"BOS": 1}, [LIST_OF_TOKENS + "got {'BOS': 1} (type dict)"]),
+        ({"BOS"}, [LIST_OF_TOKENS + "got {'BOS'} (type set)"]),
+        (np.array([["BOS", "a"]]), [LIST_OF_TOKENS, "(type ndarray)"]),
+        # Tokens that are no RASP value at all.
+        (["BOS", ["a"]], ["token ['a'] at position 0 is not in the vocab"]),
+        (["BOS", "a", {}], ["token {} at position 1 is not in the vocab"]),
     ],
 )
 def test_bad_input_is_a_value_error_naming_the_problem(
@@ -771,8 +828,40 @@ def test_bad_input_is_a_raspir_error() -> None:
 def test_tokens_are_type_exact(token) -> None:
     m = int_model()
     assert m.apply(["BOS", 1, 2]).decoded == ["BOS", 2, 2]
-    with pytest.raises(ValueError, match="not in the vocab"):
+    # The near miss is named: the vocab holds the int 1.
+    message = (
+        f"token {token.item() if isinstance(token, np.generic) else token!r} at "
+        "position 0 is not in the vocab (the vocab has the int 1; tokens match by "
+        "type)"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         m.apply(["BOS", token])
+
+
+def test_inputs_as_tuples_arrays_and_numpy_tokens_are_accepted() -> None:
+    m = model("length")
+    expected = m.apply(["BOS", "a", "b"]).decoded
+    assert m.apply(("BOS", "a", "b")).decoded == expected
+    assert m.apply(np.array(["BOS", "a", "b"])).decoded == expected
+    assert m.apply(["BOS", np.str_("a"), "b"]).decoded == expected
+
+
+@pytest.mark.parametrize(
+    "inputs,kind", [(None, "NoneType"), (3, "int"), ("BOS", "str"), ({}, "dict")]
+)
+def test_apply_batch_needs_a_list_of_inputs(inputs, kind: str) -> None:
+    message = (
+        "apply_batch takes a list of inputs, each a list of tokens such as "
+        f"['BOS', ...], got {kind}"
+    )
+    with pytest.raises(InvalidInputError, match=f"^{re.escape(message)}$"):
+        model("length").apply_batch(inputs)
+
+
+def test_apply_batch_of_one_input_names_its_first_token() -> None:
+    message = f"input 0: {LIST_OF_TOKENS}got 'BOS' (type str)"
+    with pytest.raises(InvalidInputError, match=f"^{re.escape(message)}$"):
+        model("length").apply_batch(["BOS", "a"])
 
 
 # -- 8. compile options ----------------------------------------------------------
@@ -833,6 +922,55 @@ def test_unparsable_pipeline_and_bad_pass_option() -> None:
         compile_frac_prevs(pipeline="convert-rasp-to-sa,,schedule-layers")
     with pytest.raises(ValueError, match="convert-rasp-to-sa.*bogus"):
         compile_frac_prevs(pipeline=["convert-rasp-to-sa{bogus=1}", *O0[1:]])
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        (
+            {"pipeline": None},
+            "pipeline must be a name such as '-O2', a comma-separated pipeline or a "
+            "list of passes, got NoneType",
+        ),
+        (
+            {"pipeline": ["convert-rasp-to-sa", 5]},
+            "pipeline item 5 (type int) is not a pass name or a pass",
+        ),
+        (
+            {"print_ir": 5},
+            "print_ir must be True, False or a text stream, got 5",
+        ),
+        (
+            {"causal": "yes"},
+            "causal must be True or False, got 'yes'",
+        ),
+    ],
+)
+def test_bad_compile_options_are_named(options: dict, message: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=f"^{re.escape(message)}$"):
+        compile_frac_prevs(**options)
+
+
+def test_program_the_passes_cannot_lower_names_the_op() -> None:
+    same = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)
+    before = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LT)
+    both = rasp.SelectorAnd(same, before).named("both")
+    message = (
+        "rasp.select_and 'both': composite selectors (select_and, select_or, "
+        "select_not) cannot be compiled yet"
+    )
+    with pytest.raises(UnsupportedProgramError, match=f"^{re.escape(message)}$"):
+        compile_rasp_to_model(rasp.SelectorWidth(both), VOCAB, MAX_SEQ_LEN)
+
+
+def test_dump_ir_into_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("")
+    message = (
+        f"cannot dump the IR into '{tmp_path / 'taken'}': it exists and is not a "
+        "directory"
+    )
+    with pytest.raises(InvalidArgumentError, match=f"^{re.escape(message)}$"):
+        compile_frac_prevs(dump_ir=tmp_path / "taken")
 
 
 def test_pipeline_that_skips_a_needed_pass_is_a_value_error() -> None:

@@ -1,5 +1,6 @@
-"""The la dialect: weights (float32 text round trip, digests, binding side
-tables), ops built from Python, the model's accessors and its verifier."""
+"""The la dialect: weights (float32 and float64 text round trips, digests,
+binding side tables), ops built from Python, the model's accessors and its
+verifier (weights in the model's dtype)."""
 
 from __future__ import annotations
 
@@ -520,3 +521,91 @@ def test_the_token_list_may_be_in_any_order_but_must_not_repeat():
     )
     with pytest.raises(VerifyException, match="la.embed: the token list repeats"):
         model.verify()
+
+
+# == float64 weights and models ==
+
+FLOAT64 = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=0, max_side=4),
+        elements=FLOAT64,
+    )
+)
+@example(np.array([[0.1, 1.0 / 3.0, 16777217.0, 1e300, -5e-324]]))
+def test_float64_weights_round_trip_bit_for_bit(array):
+    attr = la.WeightAttr.from_array(array, inline=True, dtype="float64")
+    assert attr.dtype == "float64" and attr.array().dtype == np.dtype("<f8")
+    assert attr.array().tobytes() == array.astype("<f8").tobytes()
+    text = attr.format()
+    assert text.startswith(f"[{array.shape[0]}, {array.shape[1]}] float64 dense ")
+    back = parse_weight(text)
+    assert back == attr and back.array().tobytes() == attr.array().tobytes()
+    external = la.WeightAttr.from_array(array, inline=False, dtype="float64")
+    unbound = parse_weight(external.format())
+    assert unbound.dtype == "float64" and unbound == external
+    assert unbound.with_values(array).array().tobytes() == attr.array().tobytes()
+
+
+def test_float64_digest_and_equality_tell_the_dtypes_apart():
+    array = np.array([[0.5, -2.0]])
+    wide = la.WeightAttr.from_array(array, inline=True, dtype="float64")
+    narrow = la.WeightAttr.from_array(array, inline=True)
+    assert wide.digest == hashlib.sha256(array.astype("<f8").tobytes()).hexdigest()[:16]
+    assert wide.digest == la.digest_of(array, "float64") != narrow.digest
+    assert wide != narrow
+    assert narrow.format() == "[1, 2] dense [[0.5, -2.0]]"
+    assert wide.format() == "[1, 2] float64 dense [[0.5, -2.0]]"
+    # float64 text keeps what float32 rounds away, and accepts its range.
+    assert parse_weight("[1, 1] float64 dense [[0.1]]").array()[0, 0] == 0.1
+    assert parse_weight("[1, 1] float64 dense [[1.0e39]]").array()[0, 0] == 1e39
+    with pytest.raises(ValueError, match="weights must be finite float64 values"):
+        la.WeightAttr.from_array(np.array([[np.inf]]), inline=True, dtype="float64")
+
+
+def float64_model() -> la.ModelOp:
+    """``small_model`` in float64: the program and every weight."""
+    model = small_model()
+    for op in model.body.block.ops:
+        if isinstance(op, la.WeightOp):
+            op.value = la.WeightAttr.from_array(
+                op.value.array(), inline=True, dtype="float64"
+            )
+    return la.ModelOp(["a"], 1, "BOS", "PAD", False, model.body.clone(), "float64")
+
+
+def test_a_float64_model_verifies_prints_and_parses_back():
+    model = float64_model()
+    model.verify()
+    text = print_ir(ModuleOp([model]))
+    assert 'pad "PAD" dtype float64 {' in text
+    assert text.count("float64 dense") == len(model.weights)
+    module = parse_module(text)
+    module.verify()
+    assert print_ir(module) == text
+    again = la.model_of(module)
+    assert again.float_dtype == "float64"
+    for symbol, array in la.weight_table(again).items():
+        assert array.dtype == np.dtype("<f8"), symbol
+
+
+def test_weights_must_have_the_model_dtype():
+    model = float64_model()
+    weight_op = op_of(model, la.WeightOp)
+    weight_op.value = la.WeightAttr.from_array(weight_op.value.array(), inline=True)
+    with pytest.raises(
+        VerifyException,
+        match="la.model: weight @tok is float32, but the model computes in float64",
+    ):
+        model.verify()
+    float32_model = small_model()
+    first = op_of(float32_model, la.WeightOp)
+    first.value = la.WeightAttr.from_array(
+        first.value.array(), inline=True, dtype="float64"
+    )
+    with pytest.raises(VerifyException, match="is float64, but the model computes in"):
+        float32_model.verify()

@@ -19,6 +19,7 @@ from raspir.dialects import rasp as ir
 from raspir.dialects.values import (
     canonical_set,
     format_value,
+    is_finite_number,
     is_value,
     value_key,
 )
@@ -244,6 +245,12 @@ def test_canonical_set_keeps_int_float_and_bool_apart():
     assert [type(v) for v in out] == [int, float, bool, float, int]
     out = canonical_set([(True, "a"), (1.0, "a"), (1, "a"), (1, "a")])
     assert [type(v[0]) for v in out] == [int, float, bool]
+
+
+def test_ints_beyond_the_float_range_sort_and_are_not_finite_numbers():
+    huge = 10**400
+    assert canonical_set([huge, 1.5, -huge, 0, True]) == (-huge, 0, True, 1.5, huge)
+    assert not is_finite_number(huge) and is_finite_number(10**300)
 
 
 def test_canonical_set_keeps_one_nan():
@@ -576,6 +583,40 @@ def _map(table: str, values: str, enc: str = "categorical") -> str:
 
 
 VERIFIER_CASES = {
+    # Found by fuzzing raspir-opt's input (raspir.testing.ir_fuzz): passes
+    # raised Python errors, hung or made IR that does not verify on these.
+    "linear map of strings": (
+        program(
+            '  %k = rasp.linear_sequence_map "k" %t, %t factors 0.5, 1 : '
+            "!rasp.sop<categorical> values {1}\n"
+            "  rasp.output %k : !rasp.sop<categorical>\n"
+        ),
+        "rasp.linear_sequence_map 'k': input value \"a\" is not a number",
+    ),
+    "infinite factor": (
+        program(
+            '  %k = rasp.linear_sequence_map "k" %t, %t factors inf, 1 : '
+            "!rasp.sop<numerical> values {1}\n"
+            "  rasp.output %t : !rasp.sop<categorical>\n"
+        ),
+        "rasp.linear_sequence_map 'k': factors must be finite floats",
+    ),
+    "numerical value beyond the float range": (
+        program(
+            '  %f = rasp.full "f" fill 1 : !rasp.sop<numerical> values {1, 1'
+            + "0" * 400
+            + "}\n  rasp.output %t : !rasp.sop<categorical>\n"
+        ),
+        "rasp.full 'f': numerical s-op has a value beyond the float range in its "
+        "value set",
+    ),
+    "max_seq_len over the limit": (
+        program(
+            "  rasp.output %t : !rasp.sop<categorical>\n",
+            header=PROGRAM_HEADER.replace("max_seq_len 3", "max_seq_len 100001"),
+        ),
+        "max_seq_len 100001 is over the limit of 100000",
+    ),
     "numerical with string": (
         program(_map('{"a" -> "x", "b" -> 1}', '{1, "x"}', "numerical")),
         "rasp.map 'm': numerical s-op has non-numeric value \"x\" in its value set",
@@ -929,3 +970,37 @@ def test_duplicate_diagnostics_mark_exactly_the_braces(body, braces):
     assert marker[offset:] == " " * column + "^" * len(braces), error
     assert message.strip().endswith(" twice"), error
     assert "rasp.output" not in error, error
+
+
+# The dtype setting.
+
+
+def test_dtype_float64_round_trips_and_float32_is_not_printed():
+    header = PROGRAM_HEADER.replace(' pad "PAD" {', ' pad "PAD" causal dtype float64 {')
+    module = parse_ir(program("  rasp.output %t : !rasp.sop<categorical>\n", header))
+    module.verify()
+    op = module.body.block.first_op
+    assert op.float_dtype == ir.FLOAT64 and op.is_causal
+    printed = print_ir(module)
+    assert 'pad "PAD" causal dtype float64 {' in printed
+    assert print_ir(parse_ir(printed)) == printed
+    # like() carries it to the next level's program op.
+    assert ir.ProgramOp.like(op, Region(Block())).float_dtype == ir.FLOAT64
+    # float32 is the default: absent from the text and the properties.
+    default = parse_ir(program("  rasp.output %t : !rasp.sop<categorical>\n"))
+    assert default.body.block.first_op.float_dtype == ir.FLOAT32
+    assert "dtype" not in default.body.block.first_op.properties
+    assert "dtype" not in print_ir(default)
+    spelled = PROGRAM_HEADER.replace(' pad "PAD" {', ' pad "PAD" dtype float32 {')
+    explicit = parse_ir(program("  rasp.output %t : !rasp.sop<categorical>\n", spelled))
+    assert print_ir(explicit) == print_ir(default)
+
+
+def test_unknown_dtype_is_a_verifier_error_naming_it():
+    header = PROGRAM_HEADER.replace(' pad "PAD" {', ' pad "PAD" dtype float16 {')
+    error = verify_error(program("  rasp.output %t : !rasp.sop<categorical>\n", header))
+    assert "unknown dtype 'float16' (expected float32 or float64)" in error
+    header = PROGRAM_HEADER.replace(' pad "PAD" {', ' pad "PAD" dtype {')
+    assert "(the dtype: float32 or float64)" in parse_error(
+        program("  rasp.output %t : !rasp.sop<categorical>\n", header)
+    )

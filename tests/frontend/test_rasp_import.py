@@ -804,8 +804,25 @@ def test_import_without_failures_emits_no_warning():
     [
         ([], 4, {}, "vocab is empty"),
         (set(), 4, {}, "vocab is empty"),
-        ("abc", 4, {}, "vocab must be a set or list of tokens, got str"),
+        # A string is not split into tokens: the message says how to ask for that.
+        (
+            "abc",
+            4,
+            {},
+            "vocab must be a set or list of tokens, got the str 'abc'; write "
+            "list('abc') for one token per character",
+        ),
+        (
+            b"ab",
+            4,
+            {},
+            "vocab must be a set or list of tokens, got the bytes b'ab'; write "
+            "list(b'ab') for one token per character",
+        ),
         (7, 4, {}, "vocab must be a set or list of tokens, got int"),
+        (None, 4, {}, "vocab must be a set or list of tokens, got NoneType"),
+        ({"a": 1}, 4, {}, "vocab must be a set or list of tokens, got dict"),
+        ([(1, [2])], 4, {}, "vocab item (1, [2]) is not a usable token"),
         (["a", None], 4, {}, "vocab item None is not a usable token"),
         (["a", [1]], 4, {}, "vocab item [1] is not a usable token"),
         (
@@ -842,6 +859,9 @@ def test_import_without_failures_emits_no_warning():
         (["a"], True, {}, "max_seq_len must be an integer, got bool"),
         (["a"], "3", {}, "max_seq_len must be an integer, got str"),
         (["a"], None, {}, "max_seq_len must be an integer, got NoneType"),
+        (["a"], 4, {"causal": "yes"}, "causal must be True or False, got 'yes'"),
+        (["a"], 4, {"causal": None}, "causal must be True or False, got None"),
+        (["a"], 4, {"causal": 1}, "causal must be True or False, got 1"),
     ],
 )
 def test_invalid_arguments(vocab, max_seq_len, kwargs, message):
@@ -860,15 +880,40 @@ def test_invalid_argument_errors_are_value_errors():
         (rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ), "Select"),
         (3, "int"),
         (None, "NoneType"),
-        (lambda xs: xs, "function"),
+        # A function that builds the program, passed uncalled.
+        (lambda xs: xs, "function; call it to build the s-op"),
+        (lib.make_length, "function; call it to build the s-op"),
     ],
 )
 def test_program_must_be_an_sop(program, kind):
     with pytest.raises(
         InvalidArgumentError,
-        match=f"^the program must be an s-op \\(rasp\\.SOp\\), got {kind}$",
+        match=f"^the program must be an s-op \\(rasp\\.SOp\\), got {re.escape(kind)}$",
     ):
         to_rasp_ir(program, ["a"], 4)
+
+
+def test_duplicate_vocab_tokens_are_one_token_and_numpy_bools_are_bools():
+    """The vocab is a set: repeats are harmless. Tokens are type-exact, so
+    1 and True are two tokens."""
+    program = to_rasp_ir(rasp.tokens, ["a", "a", "b"], 2, causal=np.bool_(True))
+    assert program.body.block.first_op.vocab.data == ("a", "b")
+    assert program.body.block.first_op.is_causal is True
+    assert to_rasp_ir(rasp.tokens, [1, True], 2).body.block.first_op.vocab.data == (
+        1,
+        True,
+    )
+
+
+def test_huge_max_seq_len_is_refused_before_building_positions():
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"^max_seq_len 1000000000 is over the limit of 100000$",
+    ):
+        to_rasp_ir(rasp.indices, ["a"], 10**9)
+    # Also where no op has a value per position: every level works per position.
+    with pytest.raises(InvalidArgumentError, match="over the limit of 100000"):
+        to_rasp_ir(rasp.tokens, ["a"], 100_001)
 
 
 def test_map_returning_a_list_names_the_expression():
@@ -929,6 +974,19 @@ def test_numerical_aggregate_of_categorical_sop_does_not_verify():
         UnsupportedProgramError,
         match=r"^imported program does not verify: rasp\.aggregate 'agg': "
         r"aggregate of a categorical s-op must be categorical, not numerical$",
+    ):
+        to_rasp_ir(prog, ["a"], 4)
+
+
+def test_categorical_aggregate_of_numerical_sop_does_not_verify():
+    number = rasp.numerical(rasp.Map(lambda i: i, rasp.indices).named("number"))
+    prog = rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ), number
+    ).named("pick")
+    with pytest.raises(
+        UnsupportedProgramError,
+        match=r"^imported program does not verify: rasp\.aggregate 'pick': "
+        r"aggregate of a numerical s-op must be numerical, not categorical$",
     ):
         to_rasp_ir(prog, ["a"], 4)
 

@@ -330,3 +330,13 @@ def test_causal_length_is_left_alone_and_a_false_width_is_zero():
         "  rasp.output %w : !rasp.sop<categorical>\n"
     )
     assert sops(prune(none))["w"].values.data == (0,)
+
+
+def test_a_pruned_linear_sequence_map_compiles_exactly():
+    # Pruning leaves length - indices only the values it reaches; its pair
+    # lookup marks the other pairs as never occurring (found by fuzzing the IR:
+    # convert-rasp-to-sa used to tabulate them out of the value set).
+    program = rasp.categorical(rasp.LinearSequenceMap(rasp.length, rasp.indices, 1, -1))
+    inputs = [["a"] * n for n in range(1, 5)]
+    report = verify(program, ["a"], 4, samples=4, passes=PASSES, inputs=inputs)
+    assert report.exact, report

@@ -94,6 +94,16 @@ PROGRAM_FILES = {
         def program():
             raise KeyError("oops")
         """,
+    "uncalled.py": """
+        from raspir import lib
+
+        def program():
+            return lib.make_length
+        """,
+    "multiline.py": """
+        def program():
+            raise ValueError("first line\\n  second line")
+        """,
 }
 
 
@@ -215,6 +225,16 @@ ERROR_RUNS = {
     "function raises": (
         _ir("{dir}/fails.py:program", "a", "2"),
         "KeyError: 'oops'",
+    ),
+    "function returns a builder": (
+        _ir("{dir}/uncalled.py:program", "a", "2"),
+        "the program must be an s-op (rasp.SOp), got function; call it to build "
+        "the s-op",
+    ),
+    # A message of several lines is still one line.
+    "multi-line message": (
+        _ir("{dir}/multiline.py:program", "a", "2"),
+        "ValueError: first line second line",
     ),
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -46,8 +47,18 @@ def workdir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def compiled(workdir: Path):
     sort = ("--vocab", "1,2,3,4", "--max-seq-len", "6")
+    (workdir / "taken").write_text("")
     return run_all(
         {
+            "unsupported": (
+                "compile",
+                f"{REPO_ROOT}/filecheck/Inputs/programs.py:features",
+                "--vocab",
+                "a,b",
+                "--max-seq-len",
+                "3",
+            ),
+            "output-is-a-file": ("compile", f"{LIB}:length", *sort, "-o", "taken"),
             "sort": ("compile", f"{LIB}:sort", *sort, "-o", "sort"),
             "frac": (
                 "compile",
@@ -117,6 +128,18 @@ def compiled(workdir: Path):
                 "-o",
                 "stats",
             ),
+            "float64": (
+                "compile",
+                f"{LIB}:hist",
+                *("--vocab", "a,b", "--max-seq-len", "255"),
+                *("--dtype", "float64", "-o", "hist64"),
+            ),
+            "float32-refused": (
+                "compile",
+                f"{LIB}:hist",
+                *("--vocab", "a,b", "--max-seq-len", "255", "-o", "hist32"),
+            ),
+            "bad-dtype": ("compile", f"{LIB}:sort", *sort, "--dtype", "float16"),
             "bad-pipeline": ("compile", f"{LIB}:sort", *sort, "--pipeline", "nope{"),
             "bad-program": ("compile", f"{LIB}:nope", *sort),
             "too-long": (
@@ -136,15 +159,21 @@ def compiled(workdir: Path):
 def ran(compiled, workdir: Path):
     assert compiled["sort"].returncode == 0, compiled["sort"].stderr
     assert compiled["frac"].returncode == 0, compiled["frac"].stderr
+    assert compiled["float64"].returncode == 0, compiled["float64"].stderr
+    shutil.copytree(workdir / "sort", workdir / "broken")
+    (workdir / "broken" / "model.npz").write_text("not a zip file")
     return run_all(
         {
             "sort": ("run", "sort", "3", "1", "4", "2"),
             "sort-with-bos": ("run", "sort", "compiler_bos", "2", "1"),
             "frac": ("run", "frac", "a", "b", "a"),
+            "hist64": ("run", "hist64", "a", "b", "a"),
             "unknown": ("run", "sort", "3", "9"),
             "too-long": ("run", "sort", *["1"] * 7),
             "pad-inside": ("run", "sort", "1", "compiler_pad", "2"),
             "missing": ("run", "nowhere", "1"),
+            "broken": ("run", "broken", "1"),
+            "debug": ("--debug", "run", "broken", "1"),
         },
         workdir,
     )
@@ -219,6 +248,15 @@ def test_dump_print_and_pipeline_options(compiled, workdir):
         ("bad-pipeline", "cannot parse pipeline 'nope{'"),
         ("bad-program", "has no attribute 'nope'"),
         ("too-long", "max_seq_len"),
+        (
+            "unsupported",
+            "composite selectors (select_and, select_or, select_not) cannot be "
+            "compiled yet",
+        ),
+        (
+            "output-is-a-file",
+            "error: cannot save the model to 'taken': it exists and is not a directory",
+        ),
     ],
 )
 def test_compile_errors_are_one_line(compiled, case, message):
@@ -246,10 +284,20 @@ def test_run_prints_the_decoded_output(ran):
         ("too-long", "more than max_seq_len 6"),
         ("pad-inside", "follows PAD"),
         ("missing", "'nowhere' is not a saved raspir model"),
+        ("broken", "error: 'broken/model.npz' is not an .npz weights file"),
     ],
 )
 def test_run_errors_are_one_line(ran, case, message):
     assert_one_line_error(ran[case], message)
+
+
+def test_debug_shows_the_traceback_of_a_run(ran):
+    result = ran["debug"]
+    assert result.returncode == 1
+    assert result.stderr.startswith("Traceback (most recent call last)")
+    assert result.stderr.rstrip().endswith(
+        "InvalidArgumentError: 'broken/model.npz' is not an .npz weights file"
+    )
 
 
 def test_stats_show_what_each_pass_bought(compiled):
@@ -290,3 +338,27 @@ def test_o0_and_o2_choose_the_pipeline(compiled, workdir):
     assert (o0["pipeline"], o2["pipeline"]) == (list(O0), stage_names(O2))
     # Pruning reverse's impossible position values makes -O2 narrower.
     assert o2["sizes"]["residual_width"] < o0["sizes"]["residual_width"]
+
+
+def test_dtype_float64_compiles_where_float32_is_refused(compiled, ran, workdir):
+    import numpy as np
+
+    assert compiled["float64"].returncode == 0, compiled["float64"].stderr
+    info = json.loads((workdir / "hist64" / "model.json").read_text())
+    assert (info["dtype"], info["max_seq_len"]) == ("float64", 255)
+    with np.load(workdir / "hist64" / "model.npz") as table:
+        assert {table[name].dtype for name in table.files} == {np.dtype("<f8")}
+    assert (ran["hist64"].returncode, ran["hist64"].stdout) == (0, "2 1 2\n")
+    assert_one_line_error(
+        compiled["float32-refused"],
+        'beyond float32 precision; compile with dtype="float64" (--dtype float64) '
+        "for this max_seq_len",
+    )
+    assert not (workdir / "hist32").exists()
+
+
+def test_a_bad_dtype_is_a_usage_error(compiled):
+    result = compiled["bad-dtype"]
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "argument --dtype: invalid choice: 'float16'" in result.stderr

@@ -179,6 +179,54 @@ MALFORMED = {
         "SSA value %t is already defined",
         3,
     ),
+    # Found by mutation fuzzing (raspir.testing.ir_fuzz): xDSL's parser raised
+    # Python errors or backtracked for minutes on these.
+    "integer literal over Python's digit limit": (
+        '  %f = rasp.full "f" fill 1' + "0" * 4400 + " : !rasp.sop<categorical> "
+        "values {1}\n"
+        "  rasp.output %t : !rasp.sop<categorical>\n",
+        "integer literal has more than 4300 digits",
+        3,
+    ),
+    "brackets nested past the stack": (
+        '  %f = rasp.full "f" fill ' + "(" * 80 + "1" + ")" * 80 + " : "
+        "!rasp.sop<categorical> values {1}\n"
+        "  rasp.output %t : !rasp.sop<categorical>\n",
+        "brackets nest more than 64 deep",
+        3,
+    ),
+    "symbol name that is not UTF-8": (
+        '  %f = rasp.full "f" fill 1 : !rasp.sop<categorical> values {1} '
+        'attributes {ref = @"\\C3"}\n'
+        "  rasp.output %t : !rasp.sop<categorical>\n",
+        "string literal is not valid UTF-8",
+        3,
+    ),
+    "block name starting with a digit": (
+        "^063:\n  rasp.output %t : !rasp.sop<categorical>\n",
+        "block name ^063 must not start with a digit",
+        3,
+    ),
+    "escape xDSL does not read": (
+        '  %f = rasp.full "f" fill "a\\rb" : !rasp.sop<categorical> values {"a"}\n'
+        "  rasp.output %t : !rasp.sop<categorical>\n",
+        "invalid escape sequence \\r in a string literal",
+        3,
+    ),
+    "raw vertical tab in a string": (
+        '  %f = rasp.full "f" fill "a\x0bb" : !rasp.sop<categorical> values {"a"}\n'
+        "  rasp.output %t : !rasp.sop<categorical>\n",
+        "raw vertical tab or form feed in a string literal",
+        3,
+    ),
+    "weight beyond the float range": (
+        "  rasp.output %t : !rasp.sop<categorical>\n"
+        "}\n"
+        'craft.model vocab {"a"} max_seq_len 1 bos "B" pad "P" {\n'
+        '  craft.embed tokens {"a": {one = 1' + "0" * 400 + "}}\n",
+        "a weight is beyond the float range",
+        6,
+    ),
 }
 
 
@@ -220,8 +268,34 @@ def test_unterminated_string_is_reported_promptly():
     assert stderr.splitlines()[2].strip() == "^", stderr
 
 
+def test_invalid_escape_is_reported_promptly():
+    # xDSL's lexer backtracks exponentially on a literal it cannot match.
+    body = (
+        '  %f = rasp.full "transformer/layer_2/mlp/linea\\r_1/w" fill 1 : '
+        "!rasp.sop<categorical> values {1}\n"
+        "  rasp.output %t : !rasp.sop<categorical>\n"
+    )
+    try:
+        result = raspir_opt(stdin=program(body), timeout=5)
+    except subprocess.TimeoutExpired:
+        pytest.fail("raspir-opt did not finish within 5 s on an invalid escape")
+    assert_diagnostic(result, "invalid escape sequence \\r in a string literal")
+
+
 # Ill-formed programs: the verifier's message, exit 1, no traceback.
 
+
+CRAFT = (
+    'craft.model vocab {{"a"}} max_seq_len 1 bos "B" pad "P" {{\n'
+    '  craft.embed tokens {{"a": {{tokens:"a" = 1.0}}, "B": {{one = 1.0}}, "P": {{}}}}\n'
+    "  craft.embed positions {positions}\n"
+    "  craft.layer 0 {{\n"
+    "    {mlp}\n"
+    "  }}\n"
+    "  craft.unembed numerical {{none: {{m = 1.0}}}}\n"
+    "}}\n"
+)
+CRAFT_MLP = 'craft.mlp "m" hidden 1 fst {(tokens:"a", 0): 1.0} snd {(0, m): 1.0}'
 
 ILL_FORMED = {
     "fill outside its value set": (
@@ -244,7 +318,24 @@ ILL_FORMED = {
             "  rasp.output %t : !rasp.sop<categorical>\n",
             header='rasp.program vocab {"a", "b"} max_seq_len 3 bos "a" pad "P" {\n',
         ),
-        'raspir-opt: error: bos token "a" is also in the vocab\n',
+        'raspir-opt: error: rasp.program: bos token "a" is also in the vocab\n',
+    ),
+    # xDSL's own checks do not name the op; raspir-opt adds it, on one line.
+    "operand of the wrong type": (
+        program(
+            '  %w = "rasp.selector_width"(%t) <{label = "w", values = '
+            "#rasp.values<{0, 1}>}> : (!rasp.sop<categorical>) -> "
+            "!rasp.sop<categorical>\n"
+            "  rasp.output %w : !rasp.sop<categorical>\n"
+        ),
+        "raspir-opt: error: rasp.selector_width: operand 'selector' at position 0 "
+        "does not verify: !rasp.sop<categorical> should be of base attribute "
+        "rasp.selector\n",
+    ),
+    "program without a body": (
+        'rasp.program vocab {"a"} max_seq_len 2 bos "B" pad "P" {\n}\n',
+        "raspir-opt: error: rasp.program: Region 'body' at position 0 expected a "
+        "single block, but got 0 blocks\n",
     ),
     "numerical strings": (
         program(
@@ -254,6 +345,63 @@ ILL_FORMED = {
         ),
         "raspir-opt: error: rasp.map 'm': numerical s-op has non-numeric value \"x\" in "
         "its value set\n",
+    ),
+    # Found by mutation fuzzing (raspir.testing.ir_fuzz): each verified, then
+    # hung or raised a Python error in a pass.
+    "max_seq_len over the limit": (
+        program(
+            "  rasp.output %t : !rasp.sop<categorical>\n",
+            header='rasp.program vocab {"a", "b"} max_seq_len 4294967296 bos "B" '
+            'pad "P" {\n',
+        ),
+        "raspir-opt: error: rasp.program: max_seq_len 4294967296 is over the limit "
+        "of 100000\n",
+    ),
+    "linear map of strings": (
+        program(
+            '  %k = rasp.linear_sequence_map "k" %t, %t factors 0.5, 1 : '
+            "!rasp.sop<categorical> values {1}\n"
+            "  rasp.output %k : !rasp.sop<categorical>\n"
+        ),
+        "raspir-opt: error: rasp.linear_sequence_map 'k': input value \"a\" is not a "
+        "number\n",
+    ),
+    "factor beyond the float range": (
+        program(
+            '  %k = rasp.linear_sequence_map "k" %t, %t factors 1'
+            + "0" * 400
+            + ", 1 : "
+            "!rasp.sop<numerical> values {1}\n"
+            "  rasp.output %t : !rasp.sop<categorical>\n"
+        ),
+        "raspir-opt: error: rasp.linear_sequence_map 'k': factors must be finite "
+        "floats\n",
+    ),
+    "numerical value beyond the float range": (
+        program(
+            '  %f = rasp.full "f" fill 1 : !rasp.sop<numerical> values {1, 1'
+            + "0" * 400
+            + "}\n  rasp.output %t : !rasp.sop<categorical>\n"
+        ),
+        "raspir-opt: error: rasp.full 'f': numerical s-op has a value beyond the float "
+        "range in its value set\n",
+    ),
+    "op of another level": (
+        'sa.program vocab {"a"} max_seq_len 3 bos "B" pad "P" {\n'
+        '  %i = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1, 2}\n'
+        "  sa.output %i : !rasp.sop<categorical>\n"
+        "}\n",
+        "raspir-opt: error: sa.program holds sa ops, not rasp.indices\n",
+    ),
+    "craft position that is not one": (
+        CRAFT.format(positions="{0: {}, 7: {}}", mlp=CRAFT_MLP),
+        "raspir-opt: error: craft.embed positions: row 7 is not a position 0..1\n",
+    ),
+    "craft weight beyond float32": (
+        CRAFT.format(
+            positions="{0: {}, 1: {}}", mlp=CRAFT_MLP.replace("1.0}", "1.0e39}")
+        ),
+        "raspir-opt: error: craft.mlp 'm': weight 1.0e+39 is not a finite float32\n",
     ),
 }
 
@@ -290,6 +438,109 @@ def test_unknown_pass():
         raspir_opt("-p", "no-such-pass", stdin=GOOD), "no-such-pass"
     )
     assert len(stderr.splitlines()) == 1
+
+
+COMPOSITE = program(
+    '  %i = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1, 2}\n'
+    '  %s1 = rasp.select "s1" %t, %t eq\n'
+    '  %s2 = rasp.select "s2" %i, %i lt\n'
+    '  %both = rasp.select_and "both" %s1, %s2\n'
+    '  %w = rasp.selector_width "w" %both : !rasp.sop<categorical> values '
+    "{0, 1, 2, 3}\n"
+    "  rasp.output %w : !rasp.sop<categorical>\n"
+)
+
+# Runs of passes: (arguments, stdin, exit status, the whole of stderr).
+PASS_RUNS = {
+    "unsupported program": (
+        ["-p", "convert-rasp-to-sa"],
+        COMPOSITE,
+        1,
+        "raspir-opt: error: rasp.select_and 'both': composite selectors (select_and, "
+        "select_or, select_not) cannot be compiled yet\n",
+    ),
+    "pass out of order": (
+        ["-p", "convert-rasp-to-sa,convert-sa-to-craft"],
+        GOOD,
+        1,
+        "raspir-opt: error: sa.count 'm': has no layer; run schedule-layers first\n",
+    ),
+    # A pass with nothing at its level does nothing (as in MLIR), and says so.
+    "pass before its level": (
+        ["-p", "convert-sa-to-craft"],
+        GOOD,
+        0,
+        "raspir-opt: warning: convert-sa-to-craft did nothing: it works on "
+        "sa.program, but the module holds rasp IR; run convert-rasp-to-sa first\n",
+    ),
+    "pass past its level": (["-p", "convert-rasp-to-sa,rasp-fuse-maps"], GOOD, 0, ""),
+    # Found by mutation fuzzing (raspir.testing.ir_fuzz): these passes made IR
+    # that did not verify, or raised a Python error.
+    "pruned linear map": (
+        ["-p", "rasp-prune-value-sets,convert-rasp-to-sa"],
+        program(
+            '  %i = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1, 2}\n'
+            '  %l = rasp.length "length" : !rasp.sop<categorical> values {1, 2, 3}\n'
+            '  %k = rasp.linear_sequence_map "k" %l, %i factors 1, -1 : '
+            "!rasp.sop<categorical> values {-1, 0, 1, 2, 3}\n"
+            "  rasp.output %k : !rasp.sop<categorical>\n"
+        ),
+        0,
+        "",
+    ),
+    "fill with a wider value set": (
+        ["-p", "convert-rasp-to-sa"],
+        program(
+            '  %f = rasp.full "f" fill none : !rasp.sop<categorical> values {none, "a"}\n'
+            '  %m = rasp.map "m" %f {none -> none, "a" -> 1} : '
+            "!rasp.sop<categorical> values {none, 1}\n"
+            "  rasp.output %m : !rasp.sop<categorical>\n"
+        ),
+        0,
+        "",
+    ),
+    "weights beyond float32": (
+        ["-p", "convert-sa-to-craft"],
+        'sa.program vocab {"a", "b"} max_seq_len 2 bos "B" pad "P" {\n'
+        '  %t = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} '
+        "noise 0.0\n"
+        '  %m = sa.lookup "m" %t {"a" -> 1.0e39, "b" -> 0} : !rasp.sop<numerical> '
+        "values {0, 1.0e39} noise 0.0 layer 0\n"
+        "  sa.output %m : !rasp.sop<numerical>\n"
+        "}\n",
+        1,
+        "raspir-opt: error: convert-sa-to-craft: craft.mlp 'm': weight 1.0e+39 is not "
+        "a finite float32\n",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def pass_runs():
+    return run_all(
+        {
+            case: ([*RASPIR_OPT, *args], text)
+            for case, (args, text, _, _) in PASS_RUNS.items()
+        }
+    )
+
+
+@pytest.mark.parametrize("case", list(PASS_RUNS), ids=list(PASS_RUNS))
+def test_pass_failures_and_warnings_are_one_line(case, pass_runs):
+    _, _, status, stderr = PASS_RUNS[case]
+    result = pass_runs[case]
+    assert (result.returncode, result.stderr) == (status, stderr)
+    assert (result.stdout == "") == (status != 0)
+
+
+def test_input_that_is_not_utf8(tmp_path):
+    path = tmp_path / "latin1.mlir"
+    path.write_bytes(b"builtin.module {\n// caf\xe9\n}\n")
+    result = raspir_opt(str(path))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"raspir-opt: error: {path}:2: the input is not UTF-8 text (byte 0xe9)\n"
+    )
 
 
 def test_debug_shows_a_traceback():

@@ -5,7 +5,7 @@
 // Every chunk below fails verification, each pointing at the offending op;
 // none is printed back as a module.
 // ALLFAIL-NOT: builtin.module {
-// COUNT: 21
+// COUNT: 30
 
 // == Heads and MLPs ==
 
@@ -243,3 +243,98 @@ craft.model vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
   craft.unembed categorical {"a": {tokens:"a" = 1.0}}
 }
 // CHECK: craft.model: needs exactly one tokens and one positions embedding, has ['tokens', 'words', 'positions']
+
+// -----
+
+// == Found by mutation fuzzing: passes relied on these ==
+
+// The token rows are the vocab, bos and pad, as the la model embeds each.
+
+craft.model vocab {"a"} max_seq_len 1 bos "B" pad "P" {
+  craft.embed tokens {"a": {tokens:"a" = 1.0}, "B": {one = 1.0}}
+  craft.embed positions {0: {}, 1: {}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
+}
+// CHECK: craft.embed tokens: the rows must be the vocab, bos and pad
+
+// -----
+
+craft.model vocab {"a"} max_seq_len 1 bos "B" pad "P" {
+  craft.embed tokens {"a": {tokens:"a" = 1.0}, "B": {}, "P": {}}
+  craft.embed positions {0: {}, 7.5: {}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
+}
+// CHECK: craft.embed positions: row 7.5 is not a position 0..1
+
+// -----
+
+craft.model vocab {"a"} max_seq_len 1 bos "B" pad "P" {
+  craft.embed tokens {"a": {tokens:"a" = 1.0}, "B": {}, "P": {}, "a": {}}
+  craft.embed positions {0: {}, 1: {}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
+}
+// CHECK: craft.embed tokens: row "a" is listed twice
+
+// -----
+
+craft.model vocab {"a"} max_seq_len 1 bos "B" pad "P" {
+  craft.embed tokens {"a": {tokens:"a" = 1.0, tokens:"a" = 2.0}, "B": {}, "P": {}}
+  craft.embed positions {0: {}, 1: {}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
+}
+// CHECK: craft.embed tokens: row "a" lists tokens:"a" twice
+
+// -----
+
+craft.model vocab {"a"} max_seq_len 1 bos "B" pad "P" {
+  craft.embed tokens {"a": {tokens:"a" = 1.0}, "B": {}, "P": {}}
+  craft.embed positions {0: {}, 1: {}}
+  craft.unembed numerical {none: {tokens:"a" = 1.0}, 1: {tokens:"a" = 1.0}}
+}
+// CHECK: craft.unembed: a numerical output is read from one row, got 2
+
+// -----
+
+craft.model vocab {"a"} max_seq_len 1 bos "B" pad "P" {
+  craft.embed tokens {"a": {tokens:"a" = 1.0}, "B": {}, "P": {}}
+  craft.embed positions {0: {}, 1: {}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
+}
+// CHECK: craft.model: needs exactly one craft.unembed
+
+// -----
+
+craft.model vocab {"a"} max_seq_len 1 bos "B" pad "P" {
+  craft.embed tokens {"a": {tokens:"a" = 1.0}, "B": {}, "P": {}}
+  %t = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a"}
+  craft.embed positions {0: {}, 1: {}}
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
+}
+// CHECK: craft.model holds embeddings, shares, layers and one unembedding, not rasp.tokens
+
+// -----
+
+craft.model vocab {"a"} max_seq_len 1 bos "B" pad "P" {
+  craft.embed tokens {"a": {tokens:"a" = 1.0}, "B": {}, "P": {}}
+  craft.embed positions {0: {}, 1: {}}
+  craft.layer 0 {
+    craft.mlp "m" hidden 18446744073709551616 fst {} snd {}
+  }
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
+}
+// CHECK: craft.mlp 'm': hidden width 18446744073709551616 is over the limit of 1000000
+
+// -----
+
+// Weights are finite in the model's dtype.
+
+craft.model vocab {"a"} max_seq_len 1 bos "B" pad "P" {
+  craft.embed tokens {"a": {tokens:"a" = 1.0}, "B": {}, "P": {}}
+  craft.embed positions {0: {}, 1: {}}
+  craft.layer 0 {
+    craft.head "h" qk {(one, one): 3.5e38} ov {}
+  }
+  craft.unembed categorical {"a": {tokens:"a" = 1.0}}
+}
+// CHECK: craft.head 'h': weight 3.5e+38 is not a finite float32

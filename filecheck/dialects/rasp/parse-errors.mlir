@@ -296,3 +296,26 @@ rasp.program vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
 }
 // CHECK:      {{.*}}parse-errors.mlir:[[# @LINE - 3]]:39
 // CHECK:      Expected 'default'
+
+// -----
+
+// An escape xDSL's lexer does not read: reported at once (the lexer itself
+// backtracks exponentially on such a literal).
+rasp.program vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "transformer/layer_2/mlp/linea\r_1/w" : !rasp.sop<categorical> values {"a"}
+  rasp.output %tokens : !rasp.sop<categorical>
+}
+// CHECK:      {{.*}}parse-errors.mlir:[[# @LINE - 3]]:55
+// CHECK-NEXT: %tokens = rasp.tokens "transformer/layer_2/mlp/linea\r_1/w" : !rasp.sop<categorical> values {"a"}
+// CHECK-NEXT: ^^
+// CHECK-NEXT: invalid escape sequence \r in a string literal (use \n, \t, \\, \" or two hex digits)
+
+// -----
+
+// Brackets nested deeper than any IR needs, before they exhaust the stack.
+rasp.program vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
+  %f = rasp.full "f" fill ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))) : !rasp.sop<categorical> values {1}
+  rasp.output %f : !rasp.sop<categorical>
+}
+// CHECK:      {{.*}}parse-errors.mlir:[[# @LINE - 3]]:90
+// CHECK:      brackets nest more than 64 deep

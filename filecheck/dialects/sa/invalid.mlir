@@ -3,10 +3,10 @@
 // RUN: raspir-opt %s --split-input-file --verify-diagnostics | grep -c "| Operation does not verify: " | filecheck %s --check-prefix=COUNT
 
 // Every chunk below fails verification: none is printed back as a module.
-// All but one of the 24 chunks point at the offending op; the missing
+// All but one of the 28 chunks point at the offending op; the missing
 // terminator is reported without a location.
 // ALLFAIL-NOT: builtin.module {
-// COUNT: 23
+// COUNT: 27
 
 // == Constants ==
 
@@ -238,3 +238,50 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   sa.output %tokens : !rasp.sop<categorical>
 }
 // CHECK: 'sa.output' expects parent op 'sa.program'
+
+// -----
+
+// == Found by mutation fuzzing: convert-sa-to-craft relied on these ==
+
+// An affine value's readers weight its inputs' directions by their values.
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<numerical> values {0, 1} noise 0.0
+  %x = sa.affine "x" %tokens, %indices factors 1, 1 offset -1 : !rasp.sop<numerical> values {0} noise 0.0
+  sa.output %indices : !rasp.sop<numerical>
+}
+// CHECK: sa.affine 'x': input value "a" is not a finite number
+
+// -----
+
+// A count's steps must be flat within its margin, relative to the level
+// 1/(w+1): else their slope is infinite or negative.
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %n = sa.count "n" %tokens, %tokens eq sharpness 7.0 margin 0.25 : !rasp.sop<categorical> values {0, 1, 2} noise 0.0
+  sa.output %n : !rasp.sop<categorical>
+}
+// CHECK: sa.count 'n': margin 0.25 (relative to the level) is not below half the gap 0.16666666666666669 between levels 0.3333333333333333 and 0.5
+
+// -----
+
+// The offset becomes a weight.
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %indices = sa.indices "indices" : !rasp.sop<numerical> values {0, 1} noise 0.0
+  %x = sa.affine "x" %indices, %indices factors 1, 1 offset inf : !rasp.sop<numerical> values {0} noise 0.0
+  sa.output %indices : !rasp.sop<numerical>
+}
+// CHECK: sa.affine 'x': offset must be a finite number, got inf
+
+// -----
+
+// An sa program holds sa ops only.
+
+sa.program vocab {"a"} max_seq_len 3 bos "BOS" pad "PAD" {
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1, 2}
+  sa.output %indices : !rasp.sop<categorical>
+}
+// CHECK: sa.program holds sa ops, not rasp.indices

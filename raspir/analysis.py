@@ -1,0 +1,120 @@
+"""Static facts about rasp programs: which s-ops differ at every position, and
+which selectors select at most one position per query.
+
+A categorical aggregate is one attention head that copies the selected value;
+when a query selects several different numbers, the evaluator averages them
+and the head cannot. ``averaging_aggregates`` finds the categorical
+aggregates for which that cannot be ruled out, so the compiler can say that
+the model is exact only on the inputs where it does not happen.
+
+The facts are sound, not complete: ``False`` means "not proved".
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator
+
+from xdsl.ir import SSAValue
+
+from raspir.dialects import rasp
+from raspir.dialects.rasp import UNDEFINED, value_set_of
+from raspir.dialects.values import value_key
+
+_ORDERS = ("lt", "leq", "gt", "geq")
+
+
+def _distinct_outputs(entries) -> bool:
+    outputs = [value_key(v) for _, v in entries if v is not UNDEFINED]
+    return len(outputs) == len(set(outputs))
+
+
+def _separates(op: rasp.SequenceMapOp, by: int) -> bool:
+    """Whether outputs for different values of operand ``by`` never coincide."""
+    owner: dict[tuple, tuple] = {}
+    for pair, v in op.table.data:
+        if v is UNDEFINED:
+            continue
+        side = value_key(pair[by])
+        if owner.setdefault(value_key(v), side) != side:
+            return False
+    return True
+
+
+def position_injective(
+    value: SSAValue, causal: bool = False, _seen: dict | None = None
+) -> bool:
+    """Whether the s-op's values at any two positions of an input differ
+    (``causal``: when every query only sees the positions up to its own)."""
+    seen = {} if _seen is None else _seen
+    if value in seen:
+        return seen[value]
+    seen[value] = False  # no cycles in SSA, but keep the recursion bounded
+    op = value.owner
+    result = False
+    match op:
+        case rasp.IndicesOp():
+            result = True
+        case rasp.MapOp():
+            result = position_injective(op.input, causal, seen) and _distinct_outputs(
+                op.table.data
+            )
+        case rasp.SequenceMapOp():
+            result = any(
+                position_injective(operand, causal, seen) and _separates(op, i)
+                for i, operand in enumerate((op.fst, op.snd))
+            )
+        case rasp.SelectorWidthOp():
+            # Ranks under a strict or reflexive order of distinct keys differ
+            # (not ranks among a prefix).
+            select = op.selector.owner
+            result = (
+                not causal
+                and isinstance(select, rasp.SelectOp)
+                and select.keys is select.queries
+                and isinstance(select.predicate, rasp.ComparisonAttr)
+                and select.predicate.data in _ORDERS
+                and position_injective(select.keys, causal, seen)
+            )
+    seen[value] = result
+    return result
+
+
+def selects_at_most_one(selector: SSAValue, causal: bool = False) -> bool:
+    """Whether every query of the selector selects at most one position."""
+    op = selector.owner
+    match op:
+        case rasp.SelectOp():
+            predicate = op.predicate
+            if isinstance(predicate, rasp.ComparisonAttr):
+                if predicate.data == "false":
+                    return True
+                functional = predicate.data == "eq"
+            else:
+                queries = [value_key(q) for _, q in predicate.data]
+                functional = len(queries) == len(set(queries))
+            return functional and position_injective(op.keys, causal)
+        case rasp.SelectAndOp():
+            return selects_at_most_one(op.fst, causal) or selects_at_most_one(
+                op.snd, causal
+            )
+    return False
+
+
+def _several_numbers(values) -> bool:
+    """Whether two different numbers (type-exact) could be selected together."""
+    return len({value_key(v) for v in values if isinstance(v, numbers.Real)}) > 1
+
+
+def averaging_aggregates(program: rasp.ProgramOp) -> Iterator[rasp.AggregateOp]:
+    """Categorical aggregates that may select several different numbers."""
+    for op in program.body.block.ops:
+        if not isinstance(op, rasp.AggregateOp):
+            continue
+        if op.result.type.is_numerical:
+            continue
+        values = value_set_of(op.sop)
+        if values is not None and not _several_numbers(values):
+            continue
+        if not selects_at_most_one(op.selector, program.is_causal):
+            yield op
