@@ -434,6 +434,27 @@ def replace_in_context(rng: Random, text: str, others: Sequence[str]) -> str:
     return _join(tokens)
 
 
+def _element_edge(tokens: Sequence[tuple[str, str]], comma: int, step: int) -> int:
+    """Where the list element beside ``comma`` ends (``step`` 1: the one after
+    it, -1: the one before): the next comma or closing bracket at its depth."""
+    opening, closing = ("(", "[", "{", "<"), (")", "]", "}", ">")
+    if step < 0:
+        opening, closing = closing, opening
+    depth, at = 0, comma + step
+    while 0 <= at < len(tokens):
+        t = tokens[at][1]
+        if t in opening:
+            depth += 1
+        elif t in closing:
+            if depth == 0:
+                break
+            depth -= 1
+        elif t == "," and depth == 0:
+            break
+        at += step
+    return at
+
+
 def delete_element(rng: Random, text: str, others: Sequence[str]) -> str:
     """One element of a comma-separated list (a value, a table entry, an
     operand) removed with its comma."""
@@ -442,33 +463,10 @@ def delete_element(rng: Random, text: str, others: Sequence[str]) -> str:
     if not commas:
         return text
     start = rng.choice(commas)
-    depth, end = 0, start + 1
-    while end < len(tokens):
-        t = tokens[end][1]
-        if t in ("(", "[", "{", "<"):
-            depth += 1
-        elif t in (")", "]", "}", ">"):
-            if depth == 0:
-                break
-            depth -= 1
-        elif t == "," and depth == 0:
-            break
-        end += 1
     if rng.random() < 0.5:  # the element before the comma instead
-        depth, begin = 0, start - 1
-        while begin >= 0:
-            t = tokens[begin][1]
-            if t in (")", "]", "}", ">"):
-                depth += 1
-            elif t in ("(", "[", "{", "<"):
-                if depth == 0:
-                    break
-                depth -= 1
-            elif t == "," and depth == 0:
-                break
-            begin -= 1
+        begin = _element_edge(tokens, start, -1)
         return _join(tokens[: begin + 1] + tokens[start + 1 :])
-    return _join(tokens[:start] + tokens[end:])
+    return _join(tokens[:start] + tokens[_element_edge(tokens, start, 1) :])
 
 
 def rename_value(rng: Random, text: str, others: Sequence[str]) -> str:

@@ -53,16 +53,16 @@ class Table:
         )
 
 
+ARITH_FORMS = ("add", "mul", "gt", "lt", "abs", "square")
+
+
 @dataclass(frozen=True)
 class Arith:
     """A numerical function of one number: ``x + c``, ``x * c``, ``x > c``, ..."""
 
     op: str
+    """One of ``ARITH_FORMS``."""
     c: float | int
-
-    FORMS: tuple[str, ...] = field(
-        default=("add", "mul", "gt", "lt", "abs", "square"), init=False, repr=False
-    )
 
     def __call__(self, x: Value) -> Value:
         match self.op:
@@ -282,7 +282,7 @@ def _draw_map(draw, d: _Draft) -> None:
     if source.values is None or (source.numerical and draw(st.booleans())):
         if not _finite_numbers(source.values) and source.values is not None:
             return
-        form = draw(st.sampled_from(Arith.FORMS))
+        form = draw(st.sampled_from(ARITH_FORMS))
         c = draw(st.sampled_from([0, 1, 2, -1, 0.5]))
         f = Arith(form, c)
         values = None if source.values is None else frozenset(map(f, source.values))
