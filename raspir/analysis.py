@@ -1,11 +1,16 @@
-"""Static facts about rasp programs: which s-ops differ at every position, and
-which selectors select at most one position per query.
+"""Static facts about rasp programs: which s-ops differ at every position,
+which selectors select at most one position per query, and which ops may mean
+something else under causal evaluation.
 
 A categorical aggregate is one attention head that copies the selected value;
 when a query selects several different numbers, the evaluator averages them
 and the head cannot. ``averaging_aggregates`` finds the categorical
 aggregates for which that cannot be ruled out, so the compiler can say that
 the model is exact only on the inputs where it does not happen.
+
+A causal model computes the causal evaluation (``rasp.CausalEvaluator``).
+``causal_sources`` finds the ops where that may differ from the non-causal
+one, so the compiler can say where a causal program changes meaning.
 
 The facts are sound, not complete: ``False`` means "not proved".
 """
@@ -55,6 +60,8 @@ def position_injective(
     match op:
         case rasp.IndicesOp():
             result = True
+        case rasp.LengthOp():
+            result = causal  # the prefix length, i + 1 at position i
         case rasp.MapOp():
             result = position_injective(op.input, causal, seen) and _distinct_outputs(
                 op.table.data
@@ -109,7 +116,7 @@ def _several_numbers(values) -> bool:
 def averaging_aggregates(program: rasp.ProgramOp) -> Iterator[rasp.AggregateOp]:
     """Categorical aggregates that may select several different numbers."""
     for op in program.body.block.ops:
-        if not isinstance(op, rasp.AggregateOp):
+        if not isinstance(op, rasp.AggregateOp) or op.extremum is not None:
             continue
         if op.result.type.is_numerical:
             continue
@@ -118,3 +125,60 @@ def averaging_aggregates(program: rasp.ProgramOp) -> Iterator[rasp.AggregateOp]:
             continue
         if not selects_at_most_one(op.selector, program.is_causal):
             yield op
+
+
+_NOT_LATER = ("lt", "leq", "eq", "false")
+"""Comparisons of the indices with queries at most their own position that
+never select a key after the query."""
+
+
+def _at_most_own_index(value: SSAValue) -> bool:
+    """Whether the s-op at each position i is a number at most i: the indices,
+    or a map of them that never maps an index above itself (as
+    ``rasp-choose-encodings`` writes ``shift_by``'s selector)."""
+    op = value.owner
+    if isinstance(op, rasp.IndicesOp):
+        return True
+    if not (isinstance(op, rasp.MapOp) and isinstance(op.input.owner, rasp.IndicesOp)):
+        return False
+    return all(
+        out is UNDEFINED or (isinstance(out, numbers.Real) and out <= i)
+        for i, out in op.table.data
+    )
+
+
+def selects_only_earlier(selector: SSAValue) -> bool:
+    """Whether no query of the selector ever selects a key after its own
+    position, so a causal mask leaves it unchanged."""
+    op = selector.owner
+    match op:
+        case rasp.SelectOp():
+            predicate = op.predicate
+            if predicate == rasp.ComparisonAttr("false"):
+                return True
+            if not (
+                isinstance(op.keys.owner, rasp.IndicesOp)
+                and _at_most_own_index(op.queries)
+            ):
+                return False
+            if isinstance(predicate, rasp.ComparisonAttr):
+                return predicate.data in _NOT_LATER
+            return all(k <= q for k, q in predicate.data)
+        case rasp.SelectAndOp():
+            return selects_only_earlier(op.fst) or selects_only_earlier(op.snd)
+        case rasp.SelectOrOp():
+            return selects_only_earlier(op.fst) and selects_only_earlier(op.snd)
+    return False
+
+
+def causal_sources(program: rasp.ProgramOp) -> Iterator[rasp.SOpOp]:
+    """The ops whose causal value may differ from their non-causal value on
+    the same inputs: each ``length`` (the prefix length), and each aggregate
+    and selector width whose selector may select a key after its query. Every
+    other difference flows from these."""
+    for op in program.body.block.ops:
+        if isinstance(op, rasp.LengthOp):
+            yield op
+        elif isinstance(op, rasp.AggregateOp | rasp.SelectorWidthOp):
+            if not selects_only_earlier(op.selector):
+                yield op

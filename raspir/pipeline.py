@@ -18,16 +18,19 @@ from xdsl.utils.exceptions import ArgSpecParseError
 from raspir.errors import InvalidArgumentError
 
 O0: tuple[str, ...] = (
+    "rasp-legalize",
     "convert-rasp-to-sa",
     "schedule-layers",
     "convert-sa-to-craft",
     "convert-craft-to-la",
 )
-"""rasp → sa → scheduled sa → craft → la, no optimisation."""
+"""rasp → sa → scheduled sa → craft → la, no optimisation (``rasp-legalize``
+is a lowering: it rewrites what no component computes)."""
 
 O2: tuple[str, ...] = (
     "canonicalize",
     "cse",
+    "rasp-legalize",
     "rasp-fuse-maps",
     "rasp-prune-value-sets",
     "canonicalize",
@@ -41,7 +44,7 @@ O2: tuple[str, ...] = (
     "convert-craft-to-la",
 )
 """The optimising pipeline: trivial ops simplified, shared subexpressions
-merged, chains of maps fused, value sets pruned to what positions can reach
+merged, composite selectors and numbers read as categories legalized, chains of maps fused, value sets pruned to what positions can reach
 (which can make more ops trivial), dead code removed, encodings chosen
 (numbers where an s-op is only compared for equality), layers scheduled at
 the least depth with the narrowest residual found, dead residual directions

@@ -669,6 +669,42 @@ class Aggregate(SOp):
         return [self.selector, self.sop]
 
 
+class AggregateExtremum(SOp):
+    """For each query, the largest (``AggregateMax``) or smallest
+    (``AggregateMin``) value of `sop` at the selected keys; nothing selected
+    gives `default`.
+
+    A raspir extension, RASP-L's max and min reductions: Tracr has no such
+    op. The selected values must be mutually ordered (numbers, or strings).
+    """
+
+    reduction = ""
+
+    def __init__(self, selector: Selector, sop: SOp, default: Value = None):
+        super().__init__()
+        _check_selector(selector, f"{type(self).__name__} selector")
+        _check_sop(sop, f"{type(self).__name__} input")
+        self.selector = selector
+        self.sop = sop
+        self.default = default
+
+    @property
+    def children(self) -> list[RASPExpr]:
+        return [self.selector, self.sop]
+
+
+class AggregateMax(AggregateExtremum):
+    """The largest selected value (see ``AggregateExtremum``)."""
+
+    reduction = "max"
+
+
+class AggregateMin(AggregateExtremum):
+    """The smallest selected value (see ``AggregateExtremum``)."""
+
+    reduction = "min"
+
+
 ### Encodings.
 
 
@@ -717,6 +753,8 @@ _DEFAULT_NAMES: dict[type, str] = {
     ConstantSOp: "constant_sop",
     SelectorWidth: "selector_width",
     Aggregate: "aggregate",
+    AggregateMax: "aggregate_max",
+    AggregateMin: "aggregate_min",
     SOp: "sop",
     Select: "select",
     SelectorAnd: "selector_and",
@@ -772,6 +810,7 @@ class DefaultRASPEvaluator(RASPEvaluator):
             ConstantSOp: self.eval_constant_sop,
             SelectorWidth: self.eval_selector_width,
             Aggregate: self.eval_aggregate,
+            AggregateExtremum: self.eval_aggregate_extremum,
             Select: self.eval_select,
             SelectorAnd: self.eval_selector_and,
             SelectorOr: self.eval_selector_or,
@@ -866,6 +905,21 @@ class DefaultRASPEvaluator(RASPEvaluator):
             )
         return out
 
+    def eval_aggregate_extremum(
+        self, sop: AggregateExtremum, xs: Sequence[Value]
+    ) -> list[Value]:
+        matrix = self.evaluate(sop.selector, xs)
+        values = self.evaluate(sop.sop, xs)
+        return [
+            extremum_selected(
+                [v for s, v in zip(row, values, strict=False) if s],
+                sop.default,
+                sop.reduction,
+                sop.label,
+            )
+            for row in matrix
+        ]
+
     def eval_select(self, sel: Select, xs: Sequence[Value]) -> SelectorValue:
         keys = self.evaluate(sel.keys, xs)
         queries = self.evaluate(sel.queries, xs)
@@ -930,6 +984,22 @@ def aggregate_selected(
     )
 
 
+def extremum_selected(
+    selected: Sequence[Value], default: Value, reduction: str, label: str
+) -> Value:
+    """One query of an ``AggregateMax`` / ``AggregateMin``: the default when
+    nothing is selected, else the largest / smallest selected value."""
+    if not selected:
+        return default
+    try:
+        return max(selected) if reduction == "max" else min(selected)
+    except TypeError:
+        raise ValueError(
+            f"{reduction} aggregate {label} selected "
+            f"values that cannot be ordered: {list(selected)!r}"
+        ) from None
+
+
 def _same(a: Value, b: Value) -> bool:
     """Equal and of the same type (``1``, ``1.0`` and ``True`` differ)."""
     if isinstance(a, tuple) and isinstance(b, tuple):
@@ -938,11 +1008,21 @@ def _same(a: Value, b: Value) -> bool:
 
 
 class CausalEvaluator(DefaultRASPEvaluator):
-    """Evaluates RASP as a decoder does: query i only sees keys j <= i.
+    """Evaluates RASP as a decoder does: each op reads only a prefix.
 
-    The mask applies to the final value of every selector, so composite
-    selectors (including negations) stay masked.
+    An op's value at position i is what it computes at i from the first i + 1
+    values of its inputs: query i only sees keys j <= i, and `length` is
+    i + 1, which a causal model can count. So the program's value at i is its
+    non-causal value on `xs[:i+1]` whenever the keys and the aggregated values
+    at each position j do not depend on positions after j (frac_prevs, length,
+    reverse, hist; not sort, whose keys are ranks among all the keys). The
+    mask applies to the final value of every selector, so composite selectors
+    (including negations) stay masked. A length-checked constant still checks
+    the whole input's length.
     """
+
+    def eval_length(self, sop: LengthType, xs: Sequence[Value]) -> list[int]:
+        return list(range(1, len(xs) + 1))
 
     def finish_selector(self, matrix: SelectorValue) -> SelectorValue:
         return [
@@ -954,6 +1034,11 @@ class CausalEvaluator(DefaultRASPEvaluator):
 def evaluate(
     expr: RASPExpr, xs: Sequence[Value], *, causal: bool = False
 ) -> Sequence[Value] | SelectorValue:
-    """Evaluates `expr` on `xs`; with `causal`, every selector is prefix-masked."""
+    """Evaluates `expr` on `xs`.
+
+    With `causal`, every op reads only the prefix up to each position, as a
+    decoder does (`CausalEvaluator`): selectors see only keys j <= i and
+    `length` is i + 1.
+    """
     evaluator = CausalEvaluator() if causal else DefaultRASPEvaluator()
     return evaluator.evaluate(expr, xs)

@@ -87,6 +87,12 @@ def _rasp_fuse_maps() -> type[ModulePass]:
     return RaspFuseMapsPass
 
 
+def _rasp_legalize() -> type[ModulePass]:
+    from raspir.passes.rasp_legalize import RaspLegalizePass
+
+    return RaspLegalizePass
+
+
 def _rasp_prune_value_sets() -> type[ModulePass]:
     from raspir.passes.rasp_prune_value_sets import RaspPruneValueSetsPass
 
@@ -109,6 +115,7 @@ RASPIR_UNIVERSE = Universe(
         "craft-eliminate-dead-directions": _craft_eliminate_dead_directions,
         "rasp-choose-encodings": _rasp_choose_encodings,
         "rasp-fuse-maps": _rasp_fuse_maps,
+        "rasp-legalize": _rasp_legalize,
         "rasp-prune-value-sets": _rasp_prune_value_sets,
         "schedule-layers": _schedule_layers,
     },

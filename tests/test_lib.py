@@ -1,9 +1,12 @@
 """Library programs against hand-worked expected outputs."""
 
+import random
+
 import pytest
 
 from raspir import lib, rasp
 from raspir.rasp import indices, tokens
+from raspir.testing.library import LIB_PROGRAMS
 
 
 def test_length():
@@ -92,6 +95,55 @@ def test_frac_prevs_is_the_same_under_causal_evaluation():
     assert rasp.evaluate(prog, "axxa", causal=True) == pytest.approx(
         [0, 1 / 2, 2 / 3, 2 / 4]
     )
+
+
+RANKS_AMONG_ALL_KEYS = {"sort", "sort_unique", "sort_freq", "count_less_freq"}
+"""Lib programs whose keys at j depend on positions after j: causally their
+keys are ranks among a prefix, so no prefix gives their causal value."""
+
+
+def _prefix_programs() -> dict[str, rasp.SOp]:
+    """Lib programs and one reading rasp.length, whose causal value is i + 1."""
+    programs = {
+        name: entry.build(6)
+        for name, entry in LIB_PROGRAMS.items()
+        if name not in RANKS_AMONG_ALL_KEYS
+    }
+    opp = rasp.length - indices - 1
+    programs["reverse_by_length"] = rasp.Aggregate(
+        rasp.Select(indices, opp, rasp.Comparison.EQ), tokens
+    )
+    return programs
+
+
+@pytest.mark.parametrize("name", sorted(_prefix_programs()))
+def test_causal_evaluation_is_evaluation_of_each_prefix(name):
+    program = _prefix_programs()[name]
+    entry = LIB_PROGRAMS.get(name, LIB_PROGRAMS["reverse"])
+    rng = random.Random(f"prefix/{name}")
+    for _ in range(30):
+        xs = entry.random_input(rng, 6)
+        try:
+            causal = rasp.evaluate(program, xs, causal=True)
+        except Exception:  # noqa: BLE001 - an input the program rejects
+            continue
+        prefixes = [rasp.evaluate(program, xs[: i + 1])[i] for i in range(len(xs))]
+        assert causal == prefixes, xs
+
+
+def test_causal_sort_ranks_each_key_among_its_own_prefix():
+    # Causally the key 4 at position 1 has one smaller key before it, so it
+    # goes to position 1; on the prefix [1, 4, 3] it has two and goes to 2.
+    program = lib.make_sort_unique(tokens, tokens)
+    xs = [1, 4, 3, 5, 2]
+    assert rasp.evaluate(program, xs, causal=True) == [1, 4, None, 5, None]
+    assert [rasp.evaluate(program, xs[: i + 1])[i] for i in range(5)] == [
+        1,
+        4,
+        4,
+        5,
+        5,
+    ]
 
 
 def test_pair_balance():

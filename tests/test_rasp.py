@@ -505,9 +505,20 @@ def test_causal_mask_applies_to_every_selector_value():
 
 
 def test_causal_aggregate_sees_only_earlier_positions():
+    third = Aggregate(Select(indices, Full(2), Comparison.EQ), tokens)
+    assert rasp.evaluate(third, "abc") == ["c", "c", "c"]
+    assert rasp.evaluate(third, "abc", causal=True) == [None, None, "c"]
+
+
+def test_causal_length_is_the_prefix_length():
+    assert rasp.evaluate(length, "abcd") == [4, 4, 4, 4]
+    assert rasp.evaluate(length, "abcd", causal=True) == [1, 2, 3, 4]
+    assert rasp.CausalEvaluator().evaluate(length, "ab") == [1, 2]
+    assert rasp.evaluate(length, "", causal=True) == []
+    # The last token of each prefix is the token at that position.
     last = Aggregate(Select(indices, length - 1, Comparison.EQ), tokens)
     assert rasp.evaluate(last, "abc") == ["c", "c", "c"]
-    assert rasp.evaluate(last, "abc", causal=True) == [None, None, "c"]
+    assert rasp.evaluate(last, "abc", causal=True) == ["a", "b", "c"]
 
 
 # Identity hashing, ids and labels.

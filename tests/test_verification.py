@@ -13,7 +13,7 @@ from raspir.dialects import craft
 from raspir.frontend.rasp_import import RaspImportWarning
 from raspir.interpreters import craft as craft_interp
 from raspir.interpreters import sa as sa_interp
-from raspir.passes.convert_rasp_to_sa import AveragingWarning
+from raspir.passes.convert_rasp_to_sa import AveragingWarning, CausalWarning
 from raspir.passes.convert_sa_to_craft import ConvertSaToCraftPass
 from raspir.pipeline import DEFAULT, O0, stage_names
 from raspir.testing.library import LIB_PROGRAMS
@@ -75,6 +75,45 @@ def test_causal_programs_are_verified_causally():
     assert rasp.evaluate(length, list("abc"), causal=True) == [1, 2, 3]
     report = verify(length, ["a", "b", "c"], 6, samples=60, causal=True)
     assert (report.exact, report.samples) == (True, 60)
+
+
+def _reading_length() -> dict[str, rasp.SOp]:
+    """Programs of rasp.length, which causally is the prefix length i + 1."""
+    last = rasp.Select(rasp.indices, rasp.length - 1, rasp.Comparison.EQ)
+    return {
+        "length": rasp.categorical(rasp.Map(lambda n: n, rasp.length, simplify=False)),
+        "inverse": rasp.numerical(rasp.Map(lambda n: 1 / n, rasp.length)),
+        "from_end": rasp.categorical(
+            rasp.SequenceMap(lambda n, i: n - i, rasp.length, rasp.indices)
+        ),
+        "last": rasp.Aggregate(last, rasp.tokens),
+    }
+
+
+@pytest.mark.parametrize("max_seq_len", [5, 10, 20])
+@pytest.mark.parametrize("name", sorted(_reading_length()))
+def test_causal_length_compiles_exactly(name, max_seq_len):
+    program = _reading_length()[name]
+    with pytest.warns(CausalWarning, match="rasp.length 'length'"):
+        report = verify(
+            program,
+            ["a", "b"],
+            max_seq_len,
+            samples=30,
+            causal=True,
+            check_model=True,
+        )
+    assert report.exact and report.divergence is None, report
+    assert report.stages[-1] == "jax"
+
+
+def test_causal_length_compiles_exactly_without_optimisation():
+    program = _reading_length()["last"]
+    with pytest.warns(CausalWarning):
+        report = verify(
+            program, ["a", "b"], 5, samples=30, causal=True, passes=O0, check_model=True
+        )
+    assert report.exact, report
 
 
 def test_random_inputs_by_default():
@@ -272,21 +311,22 @@ def test_cli_not_exact(capsys):
 
 
 def test_cli_compile_error(capsys, tmp_path):
-    path = tmp_path / "composite.py"
+    path = tmp_path / "unsupported.py"
     path.write_text(
         "from raspir import rasp\n\n\n"
         "def program():\n"
         "    same = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)\n"
-        '    other = rasp.SelectorNot(same).named("other")\n'
-        '    return rasp.SelectorWidth(other).named("n")\n'
+        "    ones = rasp.numerical(rasp.Map(lambda t: 1, rasp.tokens))\n"
+        '    mean = rasp.Aggregate(same, ones, default=float("nan"))\n'
+        '    return rasp.numerical(mean.named("mean"))\n'
     )
     code, out, err = raspir_cli(
         capsys, "verify", f"{path}:program", "--vocab", "a,b", "--max-seq-len", "2"
     )
     assert (code, out) == (1, "")
     assert err == (
-        "raspir: error: rasp.select_not 'other': composite selectors (select_and, "
-        "select_or, select_not) cannot be compiled yet\n"
+        "raspir: error: rasp.aggregate 'mean': its default nan is not a finite "
+        "number, which a numerical head cannot write\n"
     )
 
 

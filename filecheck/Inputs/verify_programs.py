@@ -14,7 +14,10 @@ def tenth():
     return rasp.Map(lambda t: 10 // (t - 1), rasp.tokens).named("tenth")
 
 
-def composite():
-    """A negated selector, which cannot be compiled yet."""
-    same = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)
-    return rasp.SelectorWidth(rasp.SelectorNot(same).named("other")).named("n")
+def unsupported():
+    """A mean whose default is infinite, which no head can write."""
+    is_a = rasp.numerical(rasp.Map(lambda t: 1 if t == "a" else 0, rasp.tokens))
+    before = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LT)
+    return rasp.numerical(
+        rasp.Aggregate(before, is_a, default=float("inf")).named("frac")
+    )

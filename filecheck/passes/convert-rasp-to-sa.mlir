@@ -1,5 +1,6 @@
 // RUN: raspir-opt %s --split-input-file --verify-diagnostics -p convert-rasp-to-sa | filecheck %s --match-full-lines
 // RUN: raspir-opt %s --split-input-file --verify-diagnostics -p convert-rasp-to-sa | filecheck %s --check-prefix=NORASP
+// RUN: raspir-opt %s --split-input-file --verify-diagnostics -p convert-rasp-to-sa 2>&1 >/dev/null | filecheck %s --check-prefix=WARN
 
 // No rasp op survives the conversion.
 // NORASP-NOT: rasp.{{[a-z_]+}} "
@@ -98,9 +99,34 @@ rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
 
 // -----
 
-// == Diagnostics: what cannot be compiled yet is named, op and reason ==
+// In a causal program rasp.length is the prefix length i + 1: the count head
+// over every key sees the keys up to its query. It lowers as in a non-causal
+// program (here with its map), and the pass warns that the meaning changed.
 
-// A composite selector (and, not).
+rasp.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" causal {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
+  %length = rasp.length "length" : !rasp.sop<categorical> values {1, 2, 3}
+  %parity = rasp.map "parity" %length {1 -> 1, 2 -> 0, 3 -> 1} : !rasp.sop<categorical> values {0, 1}
+  %tagged = rasp.sequence_map "tagged" %tokens, %parity {("a", 0) -> "a0", ("a", 1) -> "a1", ("b", 0) -> "b0", ("b", 1) -> "b1"} : !rasp.sop<categorical> values {"a0", "a1", "b0", "b1"}
+  rasp.output %tagged : !rasp.sop<categorical>
+}
+
+// CHECK: builtin.module {
+// CHECK-NEXT: sa.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" causal {
+// CHECK-NEXT: %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+// CHECK-NEXT: %parity = sa.count "parity" %tokens, %tokens true sharpness 6.867085883995223 margin 0.003125000000000001 then {1 -> 1, 2 -> 0, 3 -> 1} : !rasp.sop<categorical> values {0, 1} noise 4.867420620180785e-07
+// CHECK-NEXT: %tagged = sa.pair_lookup "tagged" %tokens, %parity {("a", 0) -> "a0", ("a", 1) -> "a1", ("b", 0) -> "b0", ("b", 1) -> "b1"} : !rasp.sop<categorical> values {"a0", "a1", "b0", "b1"} noise 1.0330887688115476e-06
+// CHECK-NEXT: sa.output %tagged : !rasp.sop<categorical>
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+
+// WARN: raspir-opt: warning: causal=True: rasp.length 'length' is the length of the prefix up to each position (i + 1 at i); a causal model sees only earlier positions, so it computes rasp.evaluate(..., causal=True), which can differ from the non-causal evaluation
+
+// -----
+
+// == Diagnostics: what the pass cannot lower is named, op and reason ==
+
+// A composite selector (and, not): rasp-legalize must run first.
 
 rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
@@ -112,7 +138,7 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   rasp.output %prev : !rasp.sop<categorical>
 }
 
-// CHECK: rasp.select_and 'both': composite selectors (select_and, select_or, select_not) cannot be compiled yet
+// CHECK: rasp.select_and 'both': composite selectors (select_and, select_or, select_not) have no head of their own; run rasp-legalize first, which makes them one select
 
 // -----
 
@@ -125,7 +151,7 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   rasp.output %n : !rasp.sop<categorical>
 }
 
-// CHECK: rasp.select_not 'other': composite selectors (select_and, select_or, select_not) cannot be compiled yet
+// CHECK: rasp.select_not 'other': composite selectors (select_and, select_or, select_not) have no head of their own; run rasp-legalize first, which makes them one select
 
 // -----
 
@@ -140,7 +166,7 @@ rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
   rasp.output %n : !rasp.sop<categorical>
 }
 
-// CHECK: rasp.select 'by_value': numerical keys can only be compared with eq; make them categorical (rasp.categorical)
+// CHECK: rasp.select 'by_value': numerical keys can only be compared with eq; run rasp-legalize first, which reads them as categories
 
 // -----
 
@@ -152,61 +178,63 @@ rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
   rasp.output %a : !rasp.sop<categorical>
 }
 
-// CHECK: rasp.select 'by_value': numerical queries can only be compared with eq; make them categorical (rasp.categorical)
+// CHECK: rasp.select 'by_value': numerical queries can only be compared with eq; run rasp-legalize first, which reads them as categories
 
 // -----
 
-// Aggregate defaults other than none (categorical) and 0 (numerical; false is
-// not 0 here, type-exactly).
+// Aggregate defaults. A default other than none (categorical) or 0
+// (numerical) is kept on the head as `default` ("z", a value no input takes;
+// -2; 0.0, which is not 0 type-exactly): the head writes it from the BOS key.
+// The implicit ones (none, 0) print nothing.
 
 rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
   %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
-  %s = rasp.select "prev" %indices, %indices lt
-  %a = rasp.aggregate "prev_token" %s, %tokens default "a" : !rasp.sop<categorical> values {"a", "b"}
+  %is_a = rasp.map "is_a" %tokens {"a" -> 1, "b" -> 0} : !rasp.sop<numerical> values {0, 1}
+  %prev = rasp.select "prev" %indices, %indices {(0, 1)}
+  %a = rasp.aggregate "prev_token" %prev, %tokens default "z" : !rasp.sop<categorical> values {"a", "b", "z"}
+  %before = rasp.select "before" %indices, %indices lt
+  %b = rasp.aggregate "before_a" %before, %is_a default -2 : !rasp.sop<numerical> values {-2, 0, 1}
+  %c = rasp.aggregate "before_zero" %before, %is_a default 0.0 : !rasp.sop<numerical> values {0, 0.0, 1}
+  %d = rasp.aggregate "prev_or_none" %prev, %tokens default none : !rasp.sop<categorical> values {none, "a", "b"}
+  %e = rasp.aggregate "before_or_0" %before, %is_a default 0 : !rasp.sop<numerical> values {0, 1}
   rasp.output %a : !rasp.sop<categorical>
 }
 
-// CHECK: rasp.aggregate 'prev_token': a categorical aggregate with default "a" cannot be compiled yet (only none)
+// CHECK: %a = sa.aggregate "prev_token" %indices, %indices, %tokens {(0, 1)} sharpness 6.931478481330809 default "z" : !rasp.sop<categorical> values {"a", "b", "z"} noise 0.12500041723251343
+// CHECK-NEXT: %b = sa.aggregate "before_a" %indices, %indices, %is_a lt sharpness 23.407854519508454 default -2 : !rasp.sop<numerical> values {-2, 0, 1} noise 0.00010086426734924324
+// CHECK-NEXT: %c = sa.aggregate "before_zero" %indices, %indices, %is_a lt sharpness 23.398856150668028 default 0.0 : !rasp.sop<numerical> values {0, 0.0, 1} noise 5.02086162567139e-05
+// CHECK-NEXT: %d = sa.aggregate "prev_or_none" %indices, %indices, %tokens {(0, 1)} sharpness 6.931474666624449 : !rasp.sop<categorical> values {none, "a", "b"} noise 0.12500017881393433
+// CHECK-NEXT: %e = sa.aggregate "before_or_0" %indices, %indices, %is_a lt sharpness 23.398856150668028 : !rasp.sop<numerical> values {0, 1} noise 5.02086162567139e-05
 
 // -----
+
+// A numerical default must be a finite number: a head cannot write inf.
 
 rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
   %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
   %is_a = rasp.map "is_a" %tokens {"a" -> 1, "b" -> 0} : !rasp.sop<numerical> values {0, 1}
-  %s = rasp.select "prevs" %indices, %indices leq
-  %a = rasp.aggregate "frac" %s, %is_a default 1 : !rasp.sop<numerical> values {0.5, 1, 1.0}
+  %s = rasp.select "prevs" %indices, %indices lt
+  %a = rasp.aggregate "frac" %s, %is_a default inf : !rasp.sop<numerical> values {0, 1, inf}
   rasp.output %a : !rasp.sop<numerical>
 }
 
-// CHECK: rasp.aggregate 'frac': a numerical aggregate with default 1 cannot be compiled yet (only 0)
+// CHECK: rasp.aggregate 'frac': its default inf is not a finite number, which a numerical head cannot write
 
 // -----
 
-rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
-  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
-  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
-  %is_a = rasp.map "is_a" %tokens {"a" -> 1, "b" -> 0} : !rasp.sop<numerical> values {0, 1}
-  %s = rasp.select "prevs" %indices, %indices leq
-  %a = rasp.aggregate "frac" %s, %is_a default false : !rasp.sop<numerical> values {false, 0.5, 1, 1.0}
-  rasp.output %a : !rasp.sop<numerical>
-}
+// A constant is a function of the position, written by the position
+// embedding; past its end (here, at index 2) the evaluator has no value.
 
-// CHECK: rasp.aggregate 'frac': a numerical aggregate with default false cannot be compiled yet (only 0)
-
-// -----
-
-// A constant, which holds only for one input length.
-
-rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+rasp.program vocab {"a", "b"} max_seq_len 3 bos "BOS" pad "PAD" {
   %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"}
   %c = rasp.constant "c" [1, 2] : !rasp.sop<categorical> values {1, 2}
   %p = rasp.sequence_map "p" %tokens, %c {("a", 1) -> 1, ("a", 2) -> 2, ("b", 1) -> 1, ("b", 2) -> 2} : !rasp.sop<categorical> values {1, 2}
   rasp.output %p : !rasp.sop<categorical>
 }
 
-// CHECK: rasp.constant 'c': a constant sequence is fixed for one input length and cannot be compiled; build it from indices instead
+// CHECK: %c = sa.position_map "c" {0 -> 1, 1 -> 2, 2 -> error} : !rasp.sop<categorical> values {1, 2} noise 0.0
 
 // -----
 
@@ -219,7 +247,7 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
   rasp.output %p : !rasp.sop<categorical>
 }
 
-// CHECK: rasp.sequence_map 'p': a sequence_map with a numerical input cannot be compiled yet (only linear_sequence_map combines numbers)
+// CHECK: rasp.sequence_map 'p': a sequence_map with a numerical input has no construction; run rasp-legalize first, which reads the numbers as categories
 
 // -----
 

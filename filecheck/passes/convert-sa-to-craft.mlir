@@ -235,7 +235,8 @@ rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
 // A selector that selects every pair (here `true`) scores every key from
 // `one` alone: its head reads neither tokens nor indices. The count's BOS key
 // scores c like the others (one x one = c, nothing more); the mean's BOS key
-// scores c/2 (one x one = c, then -c/2 from one x BOS).
+// scores c/2 (one x one = c, then -c/2 from one x BOS). BOS x BOS = c lifts
+// the BOS key above the others at the BOS query, which must read BOS's 0.
 
 sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
   %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
@@ -246,5 +247,35 @@ sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
   sa.output %mean : !rasp.sop<numerical>
 }
 
-// CHECK: craft.head "n" qk {(one, one): 6.0} ov {(tokens:"BOS", n.inverse_width): 1.0}
-// CHECK: craft.head "mean" qk {(one, one): 8.0, (one, tokens:"BOS"): -4.0} ov {(x, mean): 1.0}
+// CHECK: craft.head "n" qk {(one, one): 6.0, (tokens:"BOS", tokens:"BOS"): 6.0} ov {(tokens:"BOS", n.inverse_width): 1.0}
+// CHECK: craft.head "mean" qk {(one, one): 8.0, (one, tokens:"BOS"): -4.0, (tokens:"BOS", tokens:"BOS"): 8.0} ov {(x, mean): 1.0}
+
+// -----
+
+// An aggregate with a default other than none or 0: its head also copies
+// `tokens:"BOS"` to the default's encoding (prev:"z" with 1.0; -2 to mean),
+// and at the BOS query lifts the BOS key by K + c, K = ln(N/u) = ln(2 * 2^24)
+// in float32. A second head, <name>.silence, takes the default off again
+// where the query is BOS (BOS scores K there, -K elsewhere), so the value
+// stays 0 at BOS. A default 0.0 writes nothing: zero's head is the plain one.
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %x = sa.lookup "x" %tokens {"a" -> 1, "b" -> 0} : !rasp.sop<numerical> values {0, 1} noise 0.0 layer 0
+  %prev = sa.aggregate "prev" %indices, %indices, %tokens {(0, 1)} sharpness 10.0 default "z" : !rasp.sop<categorical> values {"a", "b", "z"} noise 0.0 layer 0
+  %mean = sa.aggregate "mean" %indices, %indices, %x lt sharpness 8.0 default -2 : !rasp.sop<numerical> values {-2, 0, 1} noise 0.0 layer 1
+  %zero = sa.aggregate "zero" %indices, %indices, %x lt sharpness 8.0 default 0.0 : !rasp.sop<numerical> values {0, 0.0, 1} noise 0.0 layer 1
+  sa.output %mean : !rasp.sop<numerical>
+}
+
+// CHECK: craft.layer 0 {
+// CHECK-NEXT: craft.head "prev" qk {(indices:1, indices:0): 10.0, (one, tokens:"BOS"): 5.0, (tokens:"BOS", tokens:"BOS"): 27.328679513998633} ov {(tokens:"a", prev:"a"): 1.0, (tokens:"b", prev:"b"): 1.0, (tokens:"BOS", prev:"z"): 1.0}
+// CHECK-NEXT: craft.head "prev.silence" qk {(one, tokens:"BOS"): -17.328679513998633, (tokens:"BOS", tokens:"BOS"): 34.657359027997266} ov {(tokens:"BOS", prev:"z"): -1.0}
+// CHECK-NEXT: craft.mlp "x" hidden 1 fst {(tokens:"a", 0): 2.0, (one, 0): -1.0} snd {(0, x): 1.0}
+// CHECK-NEXT: }
+// CHECK-NEXT: craft.layer 1 {
+// CHECK-NEXT: craft.head "mean" qk {(indices:1, indices:0): 8.0, (one, tokens:"BOS"): 4.0, (tokens:"BOS", tokens:"BOS"): 25.328679513998633} ov {(x, mean): 1.0, (tokens:"BOS", mean): -2.0}
+// CHECK-NEXT: craft.head "mean.silence" qk {(one, tokens:"BOS"): -17.328679513998633, (tokens:"BOS", tokens:"BOS"): 34.657359027997266} ov {(tokens:"BOS", mean): 2.0}
+// CHECK-NEXT: craft.head "zero" qk {(indices:1, indices:0): 8.0, (one, tokens:"BOS"): 4.0} ov {(x, zero): 1.0}
+// CHECK-NEXT: }

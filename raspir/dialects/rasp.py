@@ -24,6 +24,7 @@ Selectors omit the type and value set. Discardable attributes may follow as
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -158,7 +159,13 @@ class _TypeExactData(Data):
         return hash((type(self).__name__, self._key()))
 
     def _key(self) -> tuple:
-        return value_key(self.data)
+        # Computed once: a large relation or table is compared and hashed
+        # whenever it is used as a dict key.
+        key = self.__dict__.get("_value_key")
+        if key is None:
+            key = value_key(self.data)
+            object.__setattr__(self, "_value_key", key)
+        return key
 
 
 @irdl_attr_definition
@@ -381,6 +388,14 @@ class RelationAttr(_TypeExactData, Data[tuple[tuple[Value, Value], ...]]):
     def verify(self) -> None:
         if any(not (isinstance(p, tuple) and len(p) == 2) for p in self.data):
             raise VerifyException("a relation holds (key, query) pairs")
+
+
+@functools.lru_cache(maxsize=256)
+def relation_keys(relation: RelationAttr) -> frozenset[tuple]:
+    """The ``value_key`` of each ``(key, query)`` pair of a relation, built once
+    per relation (hashing the attribute costs as much as reading it, so call
+    this once per use, not once per pair)."""
+    return frozenset(value_key(pair) for pair in relation.data)
 
 
 def _parse_relation(parser: AttrParser) -> tuple[tuple[Value, Value], ...]:
@@ -940,15 +955,22 @@ class LinearSequenceMapOp(LinearFactors, SOpOp):
                         ) from None
 
 
+REDUCTIONS = ("max", "min")
+"""What an aggregate may take of its selected values besides their mean (a
+raspir extension, as in RASP-L): the largest or the smallest."""
+
+
 @irdl_op_definition
 class AggregateOp(SOpOp):
-    """Per query, the selected value (or the mean of several numbers, or the default)."""
+    """Per query, the selected value (or the mean of several numbers, or the
+    default); with ``max`` or ``min``, the largest or smallest selected value."""
 
     name = "rasp.aggregate"
 
     selector = operand_def(SelectorType)
     sop = operand_def(SOpType)
     default = prop_def(ValueAttr)
+    reduction = opt_prop_def(StringAttr)
 
     OPERAND_COUNT: ClassVar[int] = 2
 
@@ -960,20 +982,36 @@ class AggregateOp(SOpOp):
         sop: SSAValue,
         default: Value,
         values: Iterable[Value],
+        reduction: str | None = None,
     ):
+        extra = {} if reduction is None else {"reduction": StringAttr(reduction)}
         super().__init__(
             operands=[selector, sop],
             result_types=[SOpType(encoding)],
-            properties=_sop_props(label, values) | {"default": ValueAttr(default)},
+            properties=_sop_props(label, values)
+            | {"default": ValueAttr(default)}
+            | extra,
         )
+
+    @property
+    def extremum(self) -> str | None:
+        """``max`` or ``min`` for an aggregate of extremes, else None (a mean)."""
+        return None if self.reduction is None else self.reduction.data
 
     def print_specific(self, printer: Printer) -> None:
         printer.print_string(f" default {format_value(self.default.data)}")
+        if self.extremum is not None:
+            printer.print_string(f" {self.extremum}")
 
     @classmethod
     def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
         parser.parse_keyword("default")
-        return {"default": ValueAttr(parse_value(parser))}
+        props: dict[str, Attribute] = {"default": ValueAttr(parse_value(parser))}
+        for reduction in REDUCTIONS:
+            if parser.parse_optional_keyword(reduction) is not None:
+                props["reduction"] = StringAttr(reduction)
+                break
+        return props
 
     def verify_semantics(self) -> None:
         sop_type = self.sop.type
@@ -983,11 +1021,24 @@ class AggregateOp(SOpOp):
                 f"{sop_type.encoding.data}, not {self.encoding}"
             )
         check_subset([self.default.data], self.values.data, "default", "the value set")
-        if (
-            self.encoding == CATEGORICAL
-            and (inputs := value_set_of(self.sop)) is not None
-        ):
+        inputs = value_set_of(self.sop)
+        if self.extremum is not None and self.extremum not in REDUCTIONS:
+            raise VerifyException(
+                f"unknown reduction '{self.extremum}', expected one of "
+                + ", ".join(REDUCTIONS)
+            )
+        if inputs is None:
+            return
+        if self.encoding == CATEGORICAL or self.extremum is not None:
             check_subset(inputs, self.values.data, "aggregated value", "the value set")
+        if self.extremum is not None:
+            try:
+                sorted(v for v in inputs if v is not None)
+            except TypeError:
+                raise VerifyException(
+                    f"the {self.extremum} of values that cannot be ordered: "
+                    + format_value_set(inputs)
+                ) from None
 
 
 @irdl_op_definition

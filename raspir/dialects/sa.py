@@ -21,6 +21,7 @@ Op syntax::
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from xdsl.utils.exceptions import VerifyException
 from raspir.dialects.rasp import (
     CATEGORICAL,
     NUMERICAL,
+    REDUCTIONS,
     UNDEFINED,
     ComparisonAttr,
     LinearFactors,
@@ -658,7 +660,50 @@ class AggregateOp(HeadOp):
     queries = operand_def(SOpType)
     sop = operand_def(SOpType)
 
+    default = opt_prop_def(ValueAttr)
+    """``default d``: the value of a query that selects no key, when it is not
+    the one invariant B gives for free (``none``, or ``0`` if numerical)."""
+    reduction = opt_prop_def(StringAttr)
+    """``max`` / ``min``: the head takes the largest / smallest selected value
+    (keys score a bonus by the rank of their value), not the mean."""
+
     OPERAND_COUNT: ClassVar[int] = 3
+
+    def print_specific(self, printer: Printer) -> None:
+        super().print_specific(printer)
+        if self.default is not None:
+            printer.print_string(f" default {format_value(self.default.data)}")
+        if self.reduction is not None:
+            printer.print_string(f" {self.reduction.data}")
+
+    @classmethod
+    def parse_specific(cls, parser: Parser) -> dict[str, Attribute]:
+        props = super().parse_specific(parser)
+        if parser.parse_optional_keyword("default") is not None:
+            props["default"] = ValueAttr(parse_value(parser))
+        for reduction in REDUCTIONS:
+            if parser.parse_optional_keyword(reduction) is not None:
+                props["reduction"] = StringAttr(reduction)
+                break
+        return props
+
+    @property
+    def extremum(self) -> str | None:
+        return None if self.reduction is None else self.reduction.data
+
+    def ranks(self) -> dict[tuple, float]:
+        """Each value's bonus in units of the rank step (see ``extremum_ranks``)."""
+        assert self.extremum is not None
+        return extremum_ranks(
+            value_set_of(self.sop) or (), self.extremum, self.encoding == NUMERICAL
+        )
+
+    @property
+    def default_value(self) -> Value:
+        """What a query that selects nothing gets."""
+        if self.default is not None:
+            return self.default.data
+        return implicit_default(self.encoding)
 
     def verify_component(self) -> None:
         super().verify_component()
@@ -668,6 +713,65 @@ class AggregateOp(HeadOp):
                 "an aggregate keeps the encoding of its values: "
                 f"{self.sop.type.encoding.data} in, {self.encoding} out"
             )
+        if self.extremum is not None:
+            if self.extremum not in REDUCTIONS:
+                raise VerifyException(
+                    f"unknown reduction '{self.extremum}', expected one of "
+                    + ", ".join(REDUCTIONS)
+                )
+            try:
+                self.ranks()
+            except (TypeError, ValueError) as e:
+                raise VerifyException(f"the {self.extremum} of {e}") from None
+        if self.default is None:
+            return
+        default = self.default.data
+        if self.encoding == NUMERICAL and not is_number_value(default):
+            raise VerifyException(
+                "the default of a numerical aggregate must be a finite number, "
+                f"got {format_value(default)}"
+            )
+        check_subset([default], self.values.data, "default", "the value set")
+
+
+def extremum_ranks(
+    values: Iterable[Value], reduction: str, numerical: bool
+) -> dict[tuple, float]:
+    """The score bonus of each value's key in a ``max`` / ``min`` head, in
+    units of the smallest bonus step: ``0`` for the value selected last, one
+    step more per better value (categorical: ranks; numerical: the distance
+    from the worst value over the smallest gap), so the best selected key
+    wins by at least one step. ``None`` (the zero vector) gets no bonus."""
+    present = [v for v in values if v is not None]
+    if not numerical:
+        order = sorted(present, reverse=reduction == "min")
+        return {value_key(v): float(i) for i, v in enumerate(order)}
+    numbers = sorted({float(v) for v in present})
+    if any(not math.isfinite(x) for x in numbers):
+        raise ValueError("values that are not all finite numbers")
+    gap = min((b - a for a, b in itertools.pairwise(numbers)), default=1.0)
+    worst = numbers[0] if reduction == "max" else numbers[-1]
+    return {value_key(v): abs(float(v) - worst) / gap for v in present}
+
+
+def implicit_default(encoding: str) -> Value:
+    """The default an aggregate head gives with no extra weights: the BOS
+    value, which is the zero vector (``none``) or the number 0."""
+    return 0 if encoding == NUMERICAL else None
+
+
+def is_number_value(value: Value) -> bool:
+    """A value a numerical direction can hold exactly as written: a finite
+    number, or a bool (0 or 1)."""
+    return isinstance(value, bool) or is_finite_number(value)
+
+
+def bos_sharpness(max_seq_len: int, unit: float) -> float:
+    """``K = ln(N/u)``: a head that writes an aggregate's default puts on the
+    BOS key a weight within ``u`` of 1 at the BOS query and of 0 elsewhere
+    when BOS wins (or loses) against every other key by ``K``
+    (docs/constructions.md)."""
+    return math.log(max_seq_len / unit)
 
 
 @irdl_op_definition

@@ -80,6 +80,8 @@ def to_rasp_ir(
     block = Block()
     for expr in _topological_order(program):
         op = importer.lower(expr)
+        block.add_ops(importer.conversions)
+        importer.conversions.clear()
         block.add_op(op)
         importer.results[id(expr)] = op.results[0]
     block.add_op(ir.OutputOp(importer.results[id(program)]))
@@ -193,6 +195,8 @@ class _Importer:
         self.results: dict[int, SSAValue] = {}
         self.value_sets: dict[int, tuple[Value, ...]] = {}
         self.warnings: list[str] = []
+        self.conversions: list[ir.MapOp] = []
+        """Encoding conversions the last lowered op reads, to add before it."""
 
     def operand(self, expr: rasp.RASPExpr) -> SSAValue:
         return self.results[id(expr)]
@@ -283,9 +287,21 @@ class _Importer:
                     label,
                     encoding,
                     self.operand(expr.selector),
-                    self.operand(expr.sop),
+                    self.aggregated(expr, encoding),
                     default,
                     values,
+                )
+            case rasp.AggregateExtremum():
+                default = self.check_value(expr, _normalise(expr.default), "default")
+                values = canonical_set([*self.values_of(expr.sop), default])
+                op = ir.AggregateOp(
+                    label,
+                    encoding,
+                    self.operand(expr.selector),
+                    self.aggregated(expr, encoding),
+                    default,
+                    values,
+                    reduction=expr.reduction,
                 )
             case rasp.SelectorWidth():
                 values = tuple(range(n + 1))
@@ -312,6 +328,31 @@ class _Importer:
                 )
         self.value_sets[id(expr)] = values
         return op
+
+    def aggregated(self, expr: rasp.Aggregate | rasp.AggregateExtremum, encoding: str):
+        """The values an aggregate reads, in its own encoding: an aggregate
+        annotated otherwise than its input reads it through an identity map
+        (a numerical mean of categorical numbers, a categorical copy of
+        numbers)."""
+        sop = self.operand(expr.sop)
+        if sop.type == ir.SOpType(encoding):
+            return sop
+        values = self.values_of(expr.sop)
+        if encoding == ir.NUMERICAL:
+            bad = [v for v in values if not isinstance(v, bool | int | float | None)]
+            if bad:
+                raise UnsupportedProgramError(
+                    f"{describe(expr)} is numerical but its input "
+                    f"{describe(expr.sop)} can take the non-numeric value "
+                    f"{format_value(bad[0])}"
+                )
+        label = f"{expr.sop.name}_{encoding}"
+        conversion = ir.MapOp(
+            label, encoding, sop, ir.TableAttr((v, v) for v in values), values
+        )
+        conversion.results[0].name_hint = _name_hint(label)
+        self.conversions.append(conversion)
+        return conversion.results[0]
 
     def check_value(self, expr: rasp.RASPExpr, value: Any, what: str) -> Value:
         if not is_value(value):

@@ -4,8 +4,8 @@ An s-op evaluates to a list with one value per position; a selector to a
 query-by-key matrix of booleans. The semantics are those of the RASP evaluator
 (``raspir.rasp.evaluate``), computed from the IR alone: functions come from
 their tables, comparisons from their symbolic form. In a causal program every
-selector is masked so that query i only sees keys j <= i, like
-``rasp.CausalEvaluator``.
+selector is masked so that query i only sees keys j <= i and ``rasp.length``
+is the prefix length i + 1, like ``rasp.CausalEvaluator``.
 
 Sequences can differ in length only through an unchecked ``rasp.constant``;
 elementwise ops then stop at the shorter one, as the evaluator's ``zip`` does.
@@ -32,7 +32,7 @@ from xdsl.interpreter import (
 from raspir.dialects import rasp as ir
 from raspir.dialects.values import Value, format_value, value_key
 from raspir.errors import InvalidInputError, RaspirError
-from raspir.rasp import aggregate_selected
+from raspir.rasp import aggregate_selected, extremum_selected
 
 Matrix = list[list[bool]]
 P = TypeVar("P", bound=ir.ProgramBase)
@@ -163,8 +163,9 @@ def select(
             return [[bool(ir.compare(cmp, k, q)) for k in keys] for q in queries]
         except (TypeError, ValueError) as e:
             raise EvaluationError(f"{where}: {e}") from e
-    chosen = {value_key(pair) for pair in predicate.data}
-    return [[value_key((k, q)) in chosen for k in keys] for q in queries]
+    chosen = ir.relation_keys(predicate)
+    key_keys = [value_key(k) for k in keys]
+    return [[("tuple", (k, value_key(q))) in chosen for k in key_keys] for q in queries]
 
 
 def aggregate(
@@ -178,6 +179,17 @@ def aggregate(
     selected = [v for s, v in zip(row, values, strict=False) if s]
     try:
         return aggregate_selected(selected, default, f"'{label}'", categorical)
+    except ValueError as e:
+        raise EvaluationError(str(e)) from e
+
+
+def extremum(
+    label: str, reduction: str, row: list[bool], values: list[Value], default: Value
+) -> Value:
+    """One query of a ``max`` / ``min`` aggregate, with the evaluator's semantics."""
+    selected = [v for s, v in zip(row, values, strict=False) if s]
+    try:
+        return extremum_selected(selected, default, reduction, f"'{label}'")
     except ValueError as e:
         raise EvaluationError(str(e)) from e
 
@@ -221,6 +233,8 @@ class RaspFunctions(InterpreterFunctions):
     @impl(ir.LengthOp)
     def run_length(self, interpreter: Interpreter, op: ir.LengthOp, args: PythonValues):
         n = len(input_tokens(interpreter))
+        if interpreter.get_data(InterpreterFunctions, "causal", bool):
+            return (list(range(1, n + 1)),)
         return ([n] * n,)
 
     @impl(ir.FullOp)
@@ -262,6 +276,10 @@ class RaspFunctions(InterpreterFunctions):
     ):
         matrix, values = args
         label, default = op.label.data, op.default.data
+        if op.extremum is not None:
+            return (
+                [extremum(label, op.extremum, row, values, default) for row in matrix],
+            )
         categorical = op.encoding == ir.CATEGORICAL
         return (
             [aggregate(label, row, values, default, categorical) for row in matrix],

@@ -39,6 +39,7 @@ from raspir.interpreters.rasp import (
     Matrix,
     aggregate,
     check_input,
+    extremum,
     find_program,
     input_tokens,
     interpret,
@@ -78,7 +79,8 @@ def _selection(interpreter: Interpreter, op: sa.HeadOp, args: PythonValues) -> M
 
 
 def _copy(op: sa.AggregateOp, q: int, row: list[bool], values: list[Value]) -> Value:
-    """A categorical head's output for one query: the one value it selects."""
+    """A categorical head's output for one query: the one value it selects,
+    or the default if it selects none."""
     chosen = {value_key(v): v for s, v in zip(row, values, strict=False) if s}
     if len(chosen) > 1:
         raise EvaluationError(
@@ -86,7 +88,7 @@ def _copy(op: sa.AggregateOp, q: int, row: list[bool], values: list[Value]) -> V
             f"{{{', '.join(format_value(v) for v in chosen.values())}}}, but the "
             "categorical head can only copy one value"
         )
-    return next(iter(chosen.values()), None)
+    return next(iter(chosen.values()), op.default_value)
 
 
 _POINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -177,9 +179,15 @@ class SaFunctions(InterpreterFunctions):
         self, interpreter: Interpreter, op: sa.AggregateOp, args: PythonValues
     ):
         matrix, values = _selection(interpreter, op, args), args[2]
+        if op.extremum is not None:
+            label, default = op.label.data, op.default_value
+            return (
+                [extremum(label, op.extremum, row, values, default) for row in matrix],
+            )
         if op.encoding == sa.NUMERICAL:
             label = op.label.data
-            return ([aggregate(label, row, values, 0) for row in matrix],)
+            default = op.default_value
+            return ([aggregate(label, row, values, default) for row in matrix],)
         return ([_copy(op, q, row, values) for q, row in enumerate(matrix)],)
 
     @impl(sa.CountOp)

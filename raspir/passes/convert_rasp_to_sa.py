@@ -38,7 +38,7 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from raspir.analysis import averaging_aggregates
+from raspir.analysis import averaging_aggregates, causal_sources
 from raspir.dialects import rasp, sa
 from raspir.dialects.values import Value, format_value, is_finite_number, value_key
 from raspir.passes import expect_level, replace_each
@@ -122,20 +122,22 @@ class _Lowering:
             return
         self.budget[value] = min(self.budget.get(value, math.inf), budget)
 
-    def require_selector(self, selector: SSAValue) -> None:
-        """Keys and queries must be clean enough to shift each score by under c/8."""
+    def require_selector(self, selector: SSAValue, share: float = 1.0) -> None:
+        """Keys and queries must be clean enough to shift each score by under
+        ``share·c/8``."""
         select = self.select_of(selector)
         if _is_quadratic(select):
             weights = _quadratic_weights(select, selector in self.matched)
             for value, weight in zip(
                 (select.keys, select.queries), weights, strict=False
             ):
-                self.require(value, 1 / (16 * weight))
+                self.require(value, share / (16 * weight))
             return
         keys = rasp.value_set_of(select.keys) or ()
         queries = rasp.value_set_of(select.queries) or ()
         for value, size in ((select.keys, len(keys)), (select.queries, len(queries))):
-            self.require(value, 1 / (16 * (1 if _is_clean(value) else max(1, size))))
+            entries = 1 if _is_clean(value) else max(1, size)
+            self.require(value, share / (16 * entries))
 
     def select_of(self, selector: SSAValue) -> _Select:
         op = selector.owner
@@ -146,15 +148,16 @@ class _Lowering:
                 if op.predicate != rasp.ComparisonAttr("eq"):
                     raise _fail(
                         op,
-                        f"numerical {role} can only be compared with eq; make them "
-                        "categorical (rasp.categorical)",
+                        f"numerical {role} can only be compared with eq; run "
+                        "rasp-legalize first, which reads them as categories",
                     )
                 if not isinstance(operand.owner, SQUARING):
                     raise _fail(
                         op,
                         f"numerical {role} must come from an embedding, a map, a "
                         "sequence_map or a selector_width (a unit that can also "
-                        "write their square)",
+                        "write their square); run rasp-legalize first, which reads "
+                        "them as categories",
                     )
             select = _Select(op.keys, op.queries, op.predicate, selector)
             if _is_quadratic(select):
@@ -166,8 +169,8 @@ class _Lowering:
         assert isinstance(op, Operation)
         raise _fail(
             op,
-            "composite selectors (select_and, select_or, select_not) cannot be "
-            "compiled yet",
+            "composite selectors (select_and, select_or, select_not) have no head "
+            "of their own; run rasp-legalize first, which makes them one select",
         )
 
     def collect_budgets(self, ops: list[Operation]) -> None:
@@ -212,6 +215,14 @@ class _Lowering:
                     self.require(
                         operand, INPUT_SHARE * own / (2 * max(abs(factor), 1.0))
                     )
+            case rasp.AggregateOp() if op.extremum is not None:
+                # Scores must move by well under one rank step: a selector
+                # share 1/(R+1) of the usual, values an eighth of a step.
+                steps, shift = _rank_steps(op, 1.0)
+                self.require_selector(op.selector, 1 / steps)
+                self.require(
+                    op.sop, min(INPUT_SHARE * own, 1 / (8 * shift) if shift else own)
+                )
             case rasp.AggregateOp():
                 self.require_selector(op.selector)
                 self.require(op.sop, INPUT_SHARE * own)
@@ -276,12 +287,6 @@ class _Lowering:
                 return sa.IndicesOp(label, encoding, values), 0.0
             case rasp.FullOp():
                 return sa.FullOp(label, encoding, op.fill.data, values), 0.0
-            case rasp.LengthOp() if self.program.is_causal:
-                raise _fail(
-                    op,
-                    "length needs the whole sequence, which a causal model cannot "
-                    "see from earlier positions",
-                )
             case rasp.LengthOp():
                 return self.count(op, None)
             case rasp.SelectorWidthOp():
@@ -301,18 +306,25 @@ class _Lowering:
             case rasp.SequenceMapOp():
                 raise _fail(
                     op,
-                    "a sequence_map with a numerical input cannot be compiled yet "
-                    "(only linear_sequence_map combines numbers)",
+                    "a sequence_map with a numerical input has no construction; run "
+                    "rasp-legalize first, which reads the numbers as categories",
                 )
             case rasp.AggregateOp():
                 return self.aggregate(op)
             case rasp.ConstantOp():
-                raise _fail(
-                    op,
-                    "a constant sequence is fixed for one input length and cannot be "
-                    "compiled; build it from indices instead",
-                )
+                return self.constant(op), 0.0
         raise _fail(op, "no transformer component computes this op")
+
+    def constant(self, op: rasp.ConstantOp) -> sa.PositionMapOp:
+        """A fixed sequence is a function of the position: value ``i`` at index
+        ``i``. Beyond its end the evaluator has no value (a checked constant
+        rejects the input), so those entries are ``error``."""
+        sequence = op.sequence.data[: self.n]
+        entries = [*enumerate(sequence)]
+        entries += [(i, rasp.UNDEFINED) for i in range(len(sequence), self.n)]
+        return sa.PositionMapOp(
+            op.label.data, op.encoding, rasp.TableAttr(entries), op.values.data
+        )
 
     def lookup(self, op: rasp.MapOp) -> tuple[sa.ComponentOp, float]:
         k, scale = _lookup_shape(op)
@@ -413,31 +425,33 @@ class _Lowering:
         select = self.select_of(op.selector)
         numerical = _is_numerical(op.result)
         default = op.default.data
-        if numerical and (default != 0 or isinstance(default, bool)):
+        if numerical and not sa.is_number_value(default):
             raise _fail(
                 op,
-                f"a numerical aggregate with default {format_value(default)} cannot "
-                "be compiled yet (only 0)",
+                f"its default {format_value(default)} is not a finite number, which "
+                "a numerical head cannot write",
             )
-        if not numerical and default is not None:
-            raise _fail(
-                op,
-                f"a categorical aggregate with default {format_value(default)} cannot "
-                "be compiled yet (only none)",
-            )
+        # How much of the default the head writes from BOS, and a second head
+        # takes off again at the BOS query (docs/constructions.md).
+        written = abs(float(default)) if numerical else float(default is not None)
         rho = self.score_noise(select)
-        margin_share = (
-            0.5 - 2 * rho
-        )  # margin = c * margin_share (docs/constructions.md)
+        # margin = c * margin_share (docs/constructions.md)
+        if op.extremum is None:
+            margin_share = 0.5 - 2 * rho
+        else:  # the winner leads by one rank step, c/(2(R+1))
+            steps, shift = _rank_steps(op, self.noise[op.sop])
+            margin_share = (1 - 4 * steps * rho - 2 * shift) / (2 * steps)
         budget, inner = self.budget[op.result], self.noise[op.sop]
         n = self.n
         softmax = 2 * (n + 1) * self.unit
+        silence = 2 * (n + 2) * self.unit * written
         if numerical:
-            scale = max(_magnitude(rasp.value_set_of(op.sop) or ()), 1e-30)
-            room = budget - inner - softmax * scale
+            values = rasp.value_set_of(op.sop) or ()
+            scale = max(_magnitude(values), written, 1e-30)
+            room = budget - inner - softmax * scale - silence
             leak_per_unit = 2 * scale * (n + 1)
         else:
-            room = budget - inner - softmax * (1 + inner)
+            room = budget - inner - softmax * (1 + inner) - silence
             leak_per_unit = (n + 2) * (1 + inner)
         if room <= 0 or margin_share <= 0:
             raise _fail(
@@ -449,7 +463,8 @@ class _Lowering:
         margin = math.log(2 * leak_per_unit / room)  # leak at most half the room
         sharpness = max(margin, 1.0) / margin_share
         noise = inner + leak_per_unit * math.exp(-sharpness * margin_share)
-        noise += softmax * (scale if numerical else 1 + inner)
+        noise += softmax * (scale if numerical else 1 + inner) + silence
+        implicit = value_key(default) == value_key(sa.implicit_default(op.encoding))
         new = sa.AggregateOp.create(
             operands=[
                 self.mapped[select.keys],
@@ -459,7 +474,9 @@ class _Lowering:
             result_types=[op.result.type],
             properties=sa.component_props(op.label.data, op.values.data, noise)
             | {"predicate": select.predicate, "sharpness": sa.constant(sharpness)}
-            | ({"matched": UnitAttr()} if op.selector in self.matched else {}),
+            | ({"matched": UnitAttr()} if op.selector in self.matched else {})
+            | ({} if implicit else {"default": rasp.ValueAttr(default)})
+            | ({} if op.reduction is None else {"reduction": op.reduction}),
         )
         return new, noise
 
@@ -472,7 +489,9 @@ class _Lowering:
         n = self.n
         then = self.fused.get(op.result)
         result = op.result if then is None else then.result
-        if select is None:  # rasp.length counts every key, selected by the tokens
+        if select is None:
+            # rasp.length counts every key, selected by the tokens; under a
+            # causal mask that is the keys up to the query: the prefix length.
             keys = queries = self.length_tokens()
             predicate: rasp.ComparisonAttr | rasp.RelationAttr = rasp.ComparisonAttr(
                 "true"
@@ -562,6 +581,21 @@ SQUARING = (
     rasp.LengthOp,
 )
 """Producers whose units can write a numerical value's square as well."""
+
+
+def _rank_steps(op: rasp.AggregateOp, noise: float) -> tuple[float, float]:
+    """For a ``max`` / ``min`` head (docs/constructions.md): ``R + 1``, the
+    rank steps between the worst value's bonus and the selection score's
+    half, and how many steps value noise ``noise`` can shift a key's bonus."""
+    values = [v for v in rasp.value_set_of(op.sop) or () if v is not None]
+    numerical = _is_numerical(op.sop)
+    ranks = sa.extremum_ranks(values, op.extremum or "max", numerical)
+    top = max(ranks.values(), default=0.0)
+    if numerical:  # ranks are distances in units of the smallest gap
+        span = _magnitude([max(values) - min(values)]) if top else 0.0
+        return top + 1, noise * top / span if top else 0.0
+    weight = top if _is_clean(op.sop) else sum(ranks.values())
+    return top + 1, noise * max(weight, 1.0)
 
 
 def _is_quadratic(select: _Select) -> bool:
@@ -851,6 +885,30 @@ class AveragingWarning(UserWarning):
     """A compiled categorical aggregate may meet inputs it cannot copy from."""
 
 
+def _warn_of_causal(program: rasp.ProgramOp) -> None:
+    """A causal model computes the causal evaluation; name the ops where that
+    may differ from the non-causal one (``raspir.analysis``)."""
+    if not program.is_causal:
+        return
+    for op in causal_sources(program):
+        label = f"{op.name} '{op.label.data}'"
+        if isinstance(op, rasp.LengthOp):
+            what = "is the length of the prefix up to each position (i + 1 at i)"
+        else:
+            what = "can select keys after its query"
+        warnings.warn(
+            f"causal=True: {label} {what}; a causal model sees only earlier "
+            "positions, so it computes rasp.evaluate(..., causal=True), which "
+            "can differ from the non-causal evaluation",
+            CausalWarning,
+            stacklevel=2,
+        )
+
+
+class CausalWarning(UserWarning):
+    """A causally compiled program's result differs from its non-causal evaluation."""
+
+
 @dataclass(frozen=True)
 class ConvertRaspToSaPass(ModulePass):
     """Lower every ``rasp.program`` to an ``sa.program`` of exact components."""
@@ -865,6 +923,7 @@ class ConvertRaspToSaPass(ModulePass):
         for program in op.walk():
             if isinstance(program, rasp.ProgramOp):
                 _warn_of_averaging(program)
+                _warn_of_causal(program)
         replace_each(op, rasp.ProgramOp, self.lower)
         for remaining in op.walk():
             if remaining.dialect_name() == "rasp":

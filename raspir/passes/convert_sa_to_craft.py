@@ -6,7 +6,9 @@ categorical, one if numerical, under its label (made unique). The constructions
 and constants are the ones ``convert-rasp-to-sa`` chose and certified:
 
 - heads: selected (key, query) pairs score the sharpness ``c``; the BOS key
-  scores ``c/2`` from the query's ``one`` direction (``c`` for a count);
+  scores ``c/2`` from the query's ``one`` direction (``c`` for a count); an
+  aggregate's default other than ``none`` or 0 is copied from BOS, and a
+  second head takes it off at the BOS position;
 - lookup MLPs: one thresholded unit per output (per input pair);
 - discretising MLPs: a baseline unit and two units per step, slopes from the
   step's gap and the op's margin, every unit silenced at BOS.
@@ -28,6 +30,7 @@ from xdsl.utils.exceptions import PassFailedException, VerifyException
 from raspir.dialects import craft, rasp, sa
 from raspir.dialects.values import Value, value_key
 from raspir.passes import expect_level, replace_each
+from raspir.passes.convert_rasp_to_sa import UNIT_ROUNDOFF
 
 Entry = tuple[craft.Index, craft.Index, float]
 
@@ -171,7 +174,9 @@ class _Builder:
 
         A selector that selects every pair (``true``, or a relation holding
         for all values) scores every key from ``one`` alone, so it reads
-        neither its keys nor its queries.
+        neither its keys nor its queries; ``tokens:BOS × tokens:BOS`` then
+        lifts BOS ``c`` above every other key at the BOS query, which must
+        read BOS's 0 (invariant B) as in the general construction.
         """
         c = op.sharpness.data
         selected = self.selected(op)
@@ -183,6 +188,7 @@ class _Builder:
                     [
                         (craft.ONE, craft.ONE, c),
                         (craft.ONE, self.bos, (bos_score - 1) * c),
+                        (self.bos, self.bos, c),
                     ]
                 )
         if op.is_quadratic:
@@ -247,12 +253,63 @@ class _Builder:
         entries.append((self.bos, self.bos, c - bos + 2 * scale * abs(offset) * k))
         return craft.MatrixAttr(entries)
 
-    def head(self, op: sa.AggregateOp) -> craft.HeadOp:
+    def heads(self, op: sa.AggregateOp) -> list[craft.HeadOp]:
+        """The aggregate's head, copying values. A default other than ``none``
+        or 0 is written from the BOS key, and a second head takes it off again
+        at the BOS query, where the value must stay 0 (invariant B); at the
+        BOS query both heads weigh BOS within rounding of 1, elsewhere the
+        second within rounding of 0 (docs/constructions.md)."""
         sources, targets = self.directions(op.sop), self.directions(op.result)
         ov = [(sources[key], targets[key], 1.0) for key in sources if key in targets]
-        return craft.HeadOp(
-            self.name(op.result), self.scores(op, 0.5), craft.MatrixAttr(ov)
+        name, qk = self.name(op.result), self.scores(op, 0.5)
+        if op.extremum is not None:
+            qk = craft.MatrixAttr([*qk.data, *self.rank_bonus(op)])
+        default = self.write(op.result, op.default_value)
+        if not default:
+            return [craft.HeadOp(name, qk, craft.MatrixAttr(ov))]
+        unit = UNIT_ROUNDOFF[self.program.float_dtype]
+        lift = sa.bos_sharpness(self.program.max_seq_len.data, unit)
+        c = op.sharpness.data
+        head = craft.HeadOp(
+            name,
+            craft.MatrixAttr([*qk.data, (self.bos, self.bos, lift + c)]),
+            craft.MatrixAttr([*ov, *((self.bos, d, w) for d, w in default)]),
         )
+        silence = craft.HeadOp(
+            f"{name}.silence",
+            craft.MatrixAttr(
+                [(craft.ONE, self.bos, -lift), (self.bos, self.bos, 2 * lift)]
+            ),
+            craft.MatrixAttr([(self.bos, d, -w) for d, w in default]),
+        )
+        return [head, silence]
+
+    def rank_bonus(self, op: sa.AggregateOp) -> list[Entry]:
+        """A ``max`` / ``min`` head's keys score ``β·rank`` of their value from
+        the query's ``one``, ``β = c/(2(R+1))``: the best selected value leads
+        every other key by ``β`` (docs/constructions.md). BOS gets none."""
+        ranks = op.ranks()
+        beta = op.sharpness.data / (2 * (max(ranks.values(), default=0.0) + 1))
+        values = [v for v in rasp.value_set_of(op.sop) or () if v is not None]
+        if op.encoding == rasp.CATEGORICAL:
+            dirs = self.directions(op.sop)
+            return [
+                (craft.ONE, dirs[value_key(v)], beta * ranks[value_key(v)])
+                for v in values
+                if ranks[value_key(v)]
+            ]
+        worst = next((v for v in values if not ranks[value_key(v)]), None)
+        best = max(values, key=lambda v: ranks[value_key(v)], default=None)
+        if worst is None or best is None or not ranks[value_key(best)]:
+            return []  # one value: nothing to prefer
+        # β·rank(x) = slope·(x - worst), an affine function of the number.
+        slope = beta * ranks[value_key(best)] / (float(best) - float(worst))
+        offset = -slope * float(worst)
+        return [
+            (craft.ONE, self.numerical(op.sop), slope),
+            (craft.ONE, craft.ONE, offset),
+            (craft.ONE, self.bos, -offset),
+        ]
 
     def count_head(self, op: sa.CountOp) -> tuple[craft.HeadOp, craft.Direction]:
         scratch: craft.Direction = (
@@ -381,7 +438,7 @@ class _Builder:
             heads, mlps = layers.setdefault(op.layer.data, ([], []))
             match op:
                 case sa.AggregateOp():
-                    heads.append(self.head(op))
+                    heads += self.heads(op)
                 case sa.CountOp():
                     head, scratch = self.count_head(op)
                     heads.append(head)

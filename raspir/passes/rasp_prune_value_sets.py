@@ -7,7 +7,7 @@ directions and MLP units downstream.
 
 An s-op is *positional* when its value at position ``i`` of an input of length
 ``L`` is a function ``f(L, i)``: ``rasp.indices`` (``i``), ``rasp.length``
-(``L``, in a non-causal program; a causal model cannot compute it),
+(``L``, or the prefix length ``i + 1`` in a causal program),
 ``rasp.full``, a length-checked ``rasp.constant`` (its ``i``-th value where
 ``L`` is its length; it raises elsewhere), the ``selector_width`` of a
 ``select ... true`` (``L``, or ``i + 1`` in a causal program, whose selectors
@@ -156,8 +156,8 @@ class _Pruner:
         match op:
             case rasp.IndicesOp():
                 return [i for _, i in self.positions]
-            case rasp.LengthOp() if not causal:
-                return [length for length, _ in self.positions]
+            case rasp.LengthOp():
+                return [i + 1 if causal else n for n, i in self.positions]
             case rasp.FullOp():
                 return [op.fill.data] * len(self.positions)
             case rasp.ConstantOp():
@@ -224,11 +224,15 @@ class _Pruner:
 
     def aggregate_values(self, op: rasp.AggregateOp) -> tuple[Value, ...]:
         """A categorical aggregate drops what its input lost: it outputs its
-        default, one selected value, or the mean of several numbers (a float)."""
+        default, one selected value, or the mean of several numbers (a float);
+        a ``max`` or ``min`` aggregate outputs a selected value or its default."""
         old = op.values.data
+        inputs = rasp.value_set_of(op.sop) or ()
+        if op.extremum is not None:  # no means: a selected value or the default
+            kept = {value_key(v) for v in (*inputs, op.default.data)}
+            return tuple(v for v in old if value_key(v) in kept)
         if op.encoding != rasp.CATEGORICAL or op.sop not in self.old:
             return old
-        inputs = rasp.value_set_of(op.sop) or ()
         numbers = any(isinstance(v, bool | int | float) for v in inputs)
         kept = {value_key(v) for v in inputs} | {value_key(op.default.data)}
         lost = {value_key(v) for v in self.old[op.sop]} - kept

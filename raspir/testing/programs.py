@@ -4,7 +4,8 @@
 max_seq_len, and a list of RASP expressions each built from earlier ones —
 categorical and numerical maps with random tables, sequence maps, linear
 sequence maps, selects with every comparison, composite selectors,
-aggregates, selector widths, constants and ``length``. Value sets are tracked
+aggregates (means, and the max / min extension), selector widths, constants
+and ``length``. Value sets are tracked
 while drawing, so a table covers every value its input can take and ordering
 comparisons only meet values that can be ordered.
 
@@ -164,6 +165,9 @@ def _build(node: Node, built: list[rasp.RASPExpr]) -> rasp.RASPExpr:
             return rasp.SelectorNot(args[0])
         case "aggregate":
             return _encoded(rasp.Aggregate(args[0], args[1], p[0]), node.numerical)
+        case "max" | "min":
+            extremum = rasp.AggregateMax if node.kind == "max" else rasp.AggregateMin
+            return _encoded(extremum(args[0], args[1], p[0]), node.numerical)
         case "selector_width":
             return rasp.SelectorWidth(args[0])
     raise ValueError(f"unknown node kind {node.kind!r}")
@@ -196,6 +200,9 @@ def _source(node: Node) -> str:
             return f"rasp.SelectorNot({a[0]})"
         case "aggregate":
             return f"{enc}(rasp.Aggregate({a[0]}, {a[1]}, {p[0]!r}))"
+        case "max" | "min":
+            name = "AggregateMax" if node.kind == "max" else "AggregateMin"
+            return f"{enc}(rasp.{name}({a[0]}, {a[1]}, {p[0]!r}))"
         case "selector_width":
             return f"rasp.SelectorWidth({a[0]})"
     raise ValueError(f"unknown node kind {node.kind!r}")
@@ -342,7 +349,7 @@ def _draw_aggregate(draw, d: _Draft) -> None:
     selector = draw(st.sampled_from(d.selectors))
     source = draw(st.sampled_from(d.sops))
     if source.numerical:
-        default = draw(st.sampled_from([0, 0, None]))
+        default = draw(st.sampled_from([0, 0, None, -1, 2.5]))
         values = None
     else:
         scalars = [v for v in _sorted(source.values or ()) if not isinstance(v, tuple)]
@@ -350,6 +357,35 @@ def _draw_aggregate(draw, d: _Draft) -> None:
         values = None if source.values is None else source.values | {default}
     node = Node("aggregate", (selector, source.index), (default,), source.numerical)
     d.add_sop(node, values)
+
+
+def _draw_extremum(draw, d: _Draft) -> None:
+    """A max or min aggregate of numbers, or of categories that can be ordered."""
+    sources = [s for s in d.sops if s.numerical or _ordered(s.values)]
+    if not sources:
+        return
+    selector = draw(st.sampled_from(d.selectors))
+    source = draw(st.sampled_from(sources))
+    kind = draw(st.sampled_from(["max", "min"]))
+    if source.numerical:
+        default = draw(st.sampled_from([0, -1, 2.5]))
+        values = None if source.values is None else source.values | {default}
+    else:
+        default = draw(st.sampled_from([None, *_sorted(source.values or ())[:1]]))
+        values = (source.values or frozenset()) | {default}
+    node = Node(kind, (selector, source.index), (default,), source.numerical)
+    d.add_sop(node, values)
+
+
+def _ordered(values: frozenset | None) -> bool:
+    """Whether the values can be ordered (and none is None)."""
+    if values is None or None in values:
+        return False
+    try:
+        sorted(values)
+    except TypeError:
+        return False
+    return True
 
 
 def _draw_selector_width(draw, d: _Draft) -> None:
@@ -373,6 +409,7 @@ _STEPS: dict[str, Callable] = {
     "select": _draw_select,
     "composite": _draw_composite,
     "aggregate": _draw_aggregate,
+    "extremum": _draw_extremum,
     "selector_width": _draw_selector_width,
     "constant": _draw_constant,
 }
@@ -406,7 +443,14 @@ def program_specs(
     for _ in range(draw(st.integers(1, max_ops))):
         options = ["map", "sequence_map", "linear", "select", "constant"]
         if d.selectors:
-            options += ["composite", "aggregate", "aggregate", "selector_width"]
+            options += [
+                "composite",
+                "composite",
+                "aggregate",
+                "aggregate",
+                "extremum",
+                "selector_width",
+            ]
         draw_step = _STEPS[draw(st.sampled_from(options))]
         draw_step(draw, d)
     if d.nodes[-1].kind in ("select", "and", "or", "not"):

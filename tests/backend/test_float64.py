@@ -68,12 +68,12 @@ def test_a_refusal_float64_cannot_help_has_no_hint() -> None:
         rasp.Aggregate(
             rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ),
             rasp.numerical(rasp.Map(lambda x: 1 if x == "a" else 0, rasp.tokens)),
-            default=1,
+            default=float("inf"),
         )
     )
     with pytest.raises(UnsupportedProgramError) as caught:
         compile_rasp_to_model(mean, VOCAB, 4)
-    assert "default 1" in str(caught.value)
+    assert "default inf" in str(caught.value)
     assert "float64" not in str(caught.value)
 
 

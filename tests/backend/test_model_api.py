@@ -952,15 +952,15 @@ def test_bad_compile_options_are_named(options: dict, message: str) -> None:
 
 
 def test_program_the_passes_cannot_lower_names_the_op() -> None:
-    same = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)
     before = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LT)
-    both = rasp.SelectorAnd(same, before).named("both")
+    ones = rasp.numerical(rasp.Map(lambda t: 1, rasp.tokens))
+    mean = rasp.numerical(rasp.Aggregate(before, ones, default=float("nan")))
     message = (
-        "rasp.select_and 'both': composite selectors (select_and, select_or, "
-        "select_not) cannot be compiled yet"
+        "rasp.aggregate 'mean': its default nan is not a finite number, which a "
+        "numerical head cannot write"
     )
     with pytest.raises(UnsupportedProgramError, match=f"^{re.escape(message)}$"):
-        compile_rasp_to_model(rasp.SelectorWidth(both), VOCAB, MAX_SEQ_LEN)
+        compile_rasp_to_model(mean.named("mean"), VOCAB, MAX_SEQ_LEN)
 
 
 def test_dump_ir_into_a_file_is_refused(tmp_path: Path) -> None:

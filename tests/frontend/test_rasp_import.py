@@ -24,6 +24,7 @@ from xdsl.dialects.builtin import Builtin, ModuleOp
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 
+import raspir
 import raspir.frontend.rasp_import as rasp_import
 from raspir import lib, rasp
 from raspir.dialects import rasp as ir
@@ -962,32 +963,43 @@ def test_numerical_aggregate_with_none_default_is_rejected():
         to_rasp_ir(prog, ["a"], 4)
 
 
-def test_numerical_aggregate_of_categorical_sop_does_not_verify():
+def test_numerical_aggregate_of_categorical_sop_reads_a_numerical_copy():
     prog = rasp.numerical(
         rasp.Aggregate(
-            rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ),
+            rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ),
             rasp.indices,
             default=0,
         ).named("agg")
     )
-    with pytest.raises(
-        UnsupportedProgramError,
-        match=r"^imported program does not verify: rasp\.aggregate 'agg': "
-        r"aggregate of a categorical s-op must be categorical, not numerical$",
-    ):
-        to_rasp_ir(prog, ["a"], 4)
+    module = to_rasp_ir(prog, ["a"], 4)
+    (agg,) = [op for op in module.walk() if isinstance(op, ir.AggregateOp)]
+    copy = agg.sop.owner
+    assert isinstance(copy, ir.MapOp) and copy.label.data == "indices_numerical"
+    assert copy.input.owner.label.data == "indices"
+    assert copy.result.type == ir.SOpType(ir.NUMERICAL)
+    assert raspir.verify(prog, ["a"], 4, check_model=True).exact
 
 
-def test_categorical_aggregate_of_numerical_sop_does_not_verify():
+def test_categorical_aggregate_of_numerical_sop_reads_a_categorical_copy():
     number = rasp.numerical(rasp.Map(lambda i: i, rasp.indices).named("number"))
+    previous = rasp.Map(lambda i: i - 1, rasp.indices)
     prog = rasp.Aggregate(
-        rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ), number
+        rasp.Select(rasp.indices, previous, rasp.Comparison.EQ), number
     ).named("pick")
-    with pytest.raises(
-        UnsupportedProgramError,
-        match=r"^imported program does not verify: rasp\.aggregate 'pick': "
-        r"aggregate of a numerical s-op must be numerical, not categorical$",
-    ):
+    module = to_rasp_ir(prog, ["a"], 4)
+    (agg,) = [op for op in module.walk() if isinstance(op, ir.AggregateOp)]
+    assert agg.sop.owner.label.data == "number_categorical"
+    assert agg.sop.type == ir.SOpType(ir.CATEGORICAL)
+    assert raspir.verify(prog, ["a"], 4, check_model=True).exact
+
+
+def test_an_aggregate_of_words_cannot_be_numerical():
+    prog = rasp.numerical(
+        rasp.Aggregate(
+            rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ), rasp.tokens
+        ).named("agg")
+    )
+    with pytest.raises(UnsupportedProgramError, match='non-numeric value "a"'):
         to_rasp_ir(prog, ["a"], 4)
 
 

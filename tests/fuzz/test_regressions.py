@@ -48,3 +48,15 @@ def test_equal_strings_are_copied_and_different_ones_still_rejected():
     # Numerical aggregates keep Tracr's mean (a float) even of equal numbers.
     mean = rasp.numerical(rasp.Aggregate(everything, rasp.numerical(rasp.tokens)))
     assert [type(v) for v in rasp.evaluate(mean, [1, 1])] == [float, float]
+
+
+def test_a_head_selecting_every_pair_leaves_bos_silent():
+    """At the BOS query, a `true` head must still read BOS (whose values are
+    0), or a later head that selects nothing copies its mean from BOS."""
+    is_a = rasp.numerical(rasp.Map(lambda t: 1 if t == "a" else 0, rasp.tokens))
+    everything = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE)
+    share = rasp.numerical(rasp.Aggregate(everything, is_a, default=0))
+    before = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LT)
+    program = rasp.numerical(rasp.Aggregate(before, share, default=0))
+    report = verify(program, {"a", "b"}, 4, check_model=True)
+    assert report.exact, report

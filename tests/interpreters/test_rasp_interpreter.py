@@ -602,18 +602,35 @@ def test_causal_selector_width_counts_prefixes():
     assert run(body, ["a", "b", "c"]) == [3, 3, 3]
 
 
+AGGREGATE_OF_KEYS_0_AND_2 = (
+    '  %v = rasp.map "v" %t {"a" -> 1, "b" -> 2, "c" -> 3} : '
+    "!rasp.sop<numerical> values {1, 2, 3}\n"
+    '  %a = rasp.aggregate "a" %s, %v default 0 : !rasp.sop<numerical> '
+    "values {0, 1, 1.5, 2, 2.5, 3}\n"
+    "  rasp.output %a : !rasp.sop<numerical>\n"
+)
+
+
 def test_causal_aggregate_sees_only_earlier_positions():
     body = (
-        '  %s = rasp.select "s" %i, %n {(0, 3), (2, 3)}\n'
-        '  %v = rasp.map "v" %t {"a" -> 1, "b" -> 2, "c" -> 3} : '
-        "!rasp.sop<numerical> values {1, 2, 3}\n"
-        '  %a = rasp.aggregate "a" %s, %v default 0 : !rasp.sop<numerical> '
-        "values {0, 1, 1.5, 2, 2.5, 3}\n"
-        "  rasp.output %a : !rasp.sop<numerical>\n"
+        '  %s = rasp.select "s" %i, %i {(0, 0), (0, 1), (0, 2), (2, 0), (2, 1), '
+        "(2, 2)}\n" + AGGREGATE_OF_KEYS_0_AND_2
     )
-    # Query q selects keys 0 and 2 (length is 3 everywhere); causally key 2 needs q >= 2.
+    # Every query selects keys 0 and 2; causally key 2 needs q >= 2.
     assert run(body, ["a", "b", "c"]) == [2, 2, 2]
     assert run(body, ["a", "b", "c"], causal=True) == [1, 1, 2]
+
+
+def test_causal_length_is_the_prefix_length():
+    output = "  rasp.output %n : !rasp.sop<categorical>\n"
+    assert run(output, ["a", "b", "c"]) == [3, 3, 3]
+    assert run(output, ["a", "b", "c"], causal=True) == [1, 2, 3]
+    # A query with length 3 selects keys 0 and 2: causally only the last one.
+    body = (
+        '  %s = rasp.select "s" %i, %n {(0, 3), (2, 3)}\n' + AGGREGATE_OF_KEYS_0_AND_2
+    )
+    assert run(body, ["a", "b", "c"]) == [2, 2, 2]
+    assert run(body, ["a", "b", "c"], causal=True) == [0, 0, 2]
 
 
 def test_run_values_returns_every_ssa_value():

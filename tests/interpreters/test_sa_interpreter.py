@@ -9,7 +9,6 @@ import pytest
 from xdsl.context import Context
 from xdsl.dialects.builtin import Builtin, ModuleOp
 from xdsl.parser import Parser
-from xdsl.utils.exceptions import PassFailedException
 
 from raspir import rasp
 from raspir.dialects import rasp as rasp_ir
@@ -19,7 +18,7 @@ from raspir.errors import InvalidInputError, RaspirError
 from raspir.frontend.rasp_import import to_rasp_ir
 from raspir.interpreters.rasp import find_program
 from raspir.interpreters.sa import EvaluationError, run_program, run_values
-from raspir.passes.convert_rasp_to_sa import ConvertRaspToSaPass
+from raspir.passes.convert_rasp_to_sa import CausalWarning, ConvertRaspToSaPass
 from raspir.passes.schedule_layers import ScheduleLayersPass
 from raspir.testing.library import LIB_PROGRAMS
 
@@ -86,11 +85,20 @@ def test_lib_programs_accept_the_empty_input():
         assert run_program(lib_module(name, 5, False), []) == [], name
 
 
-def test_causal_length_is_refused_with_a_diagnostic():
-    """A causal model cannot see the whole sequence, so rasp.length is refused."""
-    program = rasp.categorical(rasp.Map(lambda n: n, rasp.length, simplify=False))
-    with pytest.raises(PassFailedException, match="length needs the whole sequence"):
-        lower(to_rasp_ir(program, ["a", "b"], 4, causal=True))
+def test_causal_length_is_a_count_of_the_prefix():
+    """A causal count head sees the keys up to its query: the prefix length."""
+    program = rasp.categorical(rasp.Map(lambda n: 2 * n, rasp.length, simplify=False))
+    with pytest.warns(CausalWarning, match="rasp.length 'length'"):
+        module = lower(to_rasp_ir(program, ["a", "b"], 4, causal=True))
+    (count,) = [
+        op
+        for op in find_program(module, sa.ProgramOp).body.block.ops
+        if isinstance(op, sa.CountOp)
+    ]
+    assert count.predicate == rasp_ir.ComparisonAttr("true")
+    for xs in (["a"], ["b", "a"], ["a", "a", "b", "b"]):
+        assert run_program(module, xs) == rasp.evaluate(program, xs, causal=True)
+    assert run_program(module, ["a", "b", "a"]) == [2, 4, 6]
 
 
 # Hand-written programs, one op at a time.

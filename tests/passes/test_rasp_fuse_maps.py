@@ -21,7 +21,10 @@ from raspir.pipeline import O2, resolve
 from raspir.testing.library import LIB_PROGRAMS
 from raspir.universe import RASPIR_UNIVERSE, context
 
-PIPELINE = "canonicalize,cse,rasp-fuse-maps,rasp-prune-value-sets,canonicalize,dce"
+PIPELINE = (
+    "canonicalize,cse,rasp-legalize,rasp-fuse-maps,rasp-prune-value-sets,"
+    "canonicalize,dce"
+)
 """The rasp-level part of -O2."""
 
 REJECTED = "rejected"
@@ -81,7 +84,7 @@ def test_registered_and_in_O2():
     factory = RASPIR_UNIVERSE.all_passes["rasp-fuse-maps"]
     assert factory() is RaspFuseMapsPass
     assert RaspFuseMapsPass.name == "rasp-fuse-maps"
-    assert ",".join(O2[:6]) == PIPELINE
+    assert ",".join(O2[:7]) == PIPELINE
 
 
 # The lib programs.

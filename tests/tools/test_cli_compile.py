@@ -52,7 +52,7 @@ def compiled(workdir: Path):
         {
             "unsupported": (
                 "compile",
-                f"{REPO_ROOT}/filecheck/Inputs/programs.py:features",
+                f"{REPO_ROOT}/filecheck/Inputs/verify_programs.py:unsupported",
                 "--vocab",
                 "a,b",
                 "--max-seq-len",
@@ -250,8 +250,8 @@ def test_dump_print_and_pipeline_options(compiled, workdir):
         ("too-long", "max_seq_len"),
         (
             "unsupported",
-            "composite selectors (select_and, select_or, select_not) cannot be "
-            "compiled yet",
+            "rasp.aggregate 'frac': its default inf is not a finite number, which a "
+            "numerical head cannot write",
         ),
         (
             "output-is-a-file",

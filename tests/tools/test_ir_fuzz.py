@@ -125,7 +125,7 @@ def test_runner_prints_a_summary(capsys):
 def _first_mutants_of_each_kind(count: int = 400) -> dict[str, tuple[str, str, str]]:
     """``kind -> (mutant, pipeline, level)`` for the first mutants (in a fixed
     sequence) that raspir-opt rejects at parsing, verification and in a pass."""
-    rng = Random(11)
+    rng = Random(19)  # a sequence that meets all three kinds early
     corpus = ir_fuzz.seed_corpus()
     found: dict[str, tuple[str, str, str]] = {}
     for index in range(count):

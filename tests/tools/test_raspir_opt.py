@@ -457,7 +457,8 @@ PASS_RUNS = {
         COMPOSITE,
         1,
         "raspir-opt: error: rasp.select_and 'both': composite selectors (select_and, "
-        "select_or, select_not) cannot be compiled yet\n",
+        "select_or, select_not) have no head of their own; run rasp-legalize first, "
+        "which makes them one select\n",
     ),
     "pass out of order": (
         ["-p", "convert-rasp-to-sa,convert-sa-to-craft"],

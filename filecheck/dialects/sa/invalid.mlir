@@ -3,10 +3,10 @@
 // RUN: raspir-opt %s --split-input-file --verify-diagnostics | grep -c "| Operation does not verify: " | filecheck %s --check-prefix=COUNT
 
 // Every chunk below fails verification: none is printed back as a module.
-// All but one of the 28 chunks point at the offending op; the missing
+// All but one of the 31 chunks point at the offending op; the missing
 // terminator is reported without a location.
 // ALLFAIL-NOT: builtin.module {
-// COUNT: 27
+// COUNT: 30
 
 // == Constants ==
 
@@ -142,6 +142,42 @@ sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
   sa.output %a : !rasp.sop<categorical>
 }
 // CHECK: sa.aggregate 'a': an aggregate keeps the encoding of its values: numerical in, categorical out
+
+// -----
+
+// == Aggregate defaults ==
+
+// The default is one of the op's values.
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %a = sa.aggregate "a" %indices, %indices, %tokens lt sharpness 10.0 default "z" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  sa.output %a : !rasp.sop<categorical>
+}
+// CHECK: sa.aggregate 'a': default "z" is not in the value set
+
+// -----
+
+// A numerical default is a finite number: a head writes it as a weight.
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %numbers = sa.tokens "numbers" : !rasp.sop<numerical> values {1, 2} noise 0.0
+  %a = sa.aggregate "a" %indices, %indices, %numbers lt sharpness 10.0 default inf : !rasp.sop<numerical> values {1, 1.5, 2, inf} noise 0.0
+  sa.output %a : !rasp.sop<numerical>
+}
+// CHECK: sa.aggregate 'a': the default of a numerical aggregate must be a finite number, got inf
+
+// -----
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %numbers = sa.tokens "numbers" : !rasp.sop<numerical> values {1, 2} noise 0.0
+  %a = sa.aggregate "a" %indices, %indices, %numbers lt sharpness 10.0 default "x" : !rasp.sop<numerical> values {1, 1.5, 2} noise 0.0
+  sa.output %a : !rasp.sop<numerical>
+}
+// CHECK: sa.aggregate 'a': the default of a numerical aggregate must be a finite number, got "x"
 
 // -----
 

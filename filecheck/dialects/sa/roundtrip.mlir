@@ -109,3 +109,39 @@ sa.program vocab {"x"} max_seq_len 1 bos "BOS" pad "PAD" {
 // GENERIC-NEXT: "sa.output"(%tokens) : (!rasp.sop<categorical>) -> ()
 // GENERIC-NEXT: }) : () -> ()
 // GENERIC-NEXT: }) : () -> ()
+
+// -----
+
+// An aggregate's default prints after the sharpness, only where the op has
+// one (a string, a tuple, a negative number, a bool); without it the default
+// is none (categorical) or 0 (numerical).
+
+sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %x = sa.lookup "x" %tokens {"a" -> 1, "b" -> 0} : !rasp.sop<numerical> values {0, 1} noise 0.0 layer 0
+  %prev = sa.aggregate "prev" %indices, %indices, %tokens {(0, 1)} sharpness 10.0 default "z" : !rasp.sop<categorical> values {"a", "b", "z"} noise 0.0 layer 0
+  %pair = sa.aggregate "pair" %indices, %indices, %tokens {(0, 1)} sharpness 10.0 default (1, "a") : !rasp.sop<categorical> values {"a", "b", (1, "a")} noise 0.0 layer 0
+  %mean = sa.aggregate "mean" %indices, %indices, %x lt sharpness 8.0 default -2.5 : !rasp.sop<numerical> values {-2.5, 0, 1} noise 0.0 layer 1
+  %flag = sa.aggregate "flag" %indices, %indices, %x lt sharpness 8.0 default true : !rasp.sop<numerical> values {0, 1, true} noise 0.0 layer 1
+  %plain = sa.aggregate "plain" %indices, %indices, %x lt sharpness 8.0 : !rasp.sop<numerical> values {0, 1} noise 0.0 layer 1
+  sa.output %prev : !rasp.sop<categorical>
+}
+
+// CHECK: {{//}} -----
+// CHECK: builtin.module {
+// CHECK-NEXT: sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
+// CHECK-NEXT: %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {"a", "b"} noise 0.0
+// CHECK-NEXT: %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+// CHECK-NEXT: %x = sa.lookup "x" %tokens {"a" -> 1, "b" -> 0} : !rasp.sop<numerical> values {0, 1} noise 0.0 layer 0
+// CHECK-NEXT: %prev = sa.aggregate "prev" %indices, %indices, %tokens {(0, 1)} sharpness 10.0 default "z" : !rasp.sop<categorical> values {"a", "b", "z"} noise 0.0 layer 0
+// CHECK-NEXT: %pair = sa.aggregate "pair" %indices, %indices, %tokens {(0, 1)} sharpness 10.0 default (1, "a") : !rasp.sop<categorical> values {"a", "b", (1, "a")} noise 0.0 layer 0
+// CHECK-NEXT: %mean = sa.aggregate "mean" %indices, %indices, %x lt sharpness 8.0 default -2.5 : !rasp.sop<numerical> values {-2.5, 0, 1} noise 0.0 layer 1
+// CHECK-NEXT: %flag = sa.aggregate "flag" %indices, %indices, %x lt sharpness 8.0 default true : !rasp.sop<numerical> values {0, 1, true} noise 0.0 layer 1
+// CHECK-NEXT: %plain = sa.aggregate "plain" %indices, %indices, %x lt sharpness 8.0 : !rasp.sop<numerical> values {0, 1} noise 0.0 layer 1
+// CHECK-NEXT: sa.output %prev : !rasp.sop<categorical>
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+
+// GENERIC: %prev = "sa.aggregate"(%indices, %indices, %tokens) <{predicate = #rasp.relation<{(0, 1)}>, sharpness = #rasp.value<10.0>, default = #rasp.value<"z">, noise = #rasp.value<0.0>, layer = #builtin.int<0>, label = "prev", values = #rasp.values<{"a", "b", "z"}>}> : (!rasp.sop<categorical>, !rasp.sop<categorical>, !rasp.sop<categorical>) -> !rasp.sop<categorical>
+// GENERIC: %plain = "sa.aggregate"(%indices, %indices, %x) <{predicate = #rasp.cmp<lt>, sharpness = #rasp.value<8.0>, noise = #rasp.value<0.0>, layer = #builtin.int<1>, label = "plain", values = #rasp.values<{0, 1}>}> : (!rasp.sop<categorical>, !rasp.sop<categorical>, !rasp.sop<numerical>) -> !rasp.sop<numerical>
