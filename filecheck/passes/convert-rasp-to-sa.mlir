@@ -308,3 +308,19 @@ rasp.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
 }
 
 // CHECK: rasp.linear_sequence_map 'l': a linear map of numbers must be numerical
+
+// -----
+
+// A max head: the winner leads by one rank step, c/(2(R + 1)) = c/6 for three
+// values, so the sharpness is 6 times the margin ln(2*5/0.25) = 3.689 the
+// leak budget asks for (a mean, leading by c/2, takes 2 times): 22.13.
+
+rasp.program vocab {1, 2, 3} max_seq_len 3 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 2, 3}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1, 2}
+  %prefix = rasp.select "prefix" %indices, %indices leq
+  %top = rasp.aggregate "top" %prefix, %tokens default none max : !rasp.sop<categorical> values {none, 1, 2, 3}
+  rasp.output %top : !rasp.sop<categorical>
+}
+
+// CHECK: %top = sa.aggregate "top" %indices, %indices, %tokens leq sharpness 22.13328816878633 max : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.1250002384185791

@@ -279,3 +279,22 @@ sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
 // CHECK-NEXT: craft.head "mean.silence" qk {(one, tokens:"BOS"): -17.328679513998633, (tokens:"BOS", tokens:"BOS"): 34.657359027997266} ov {(tokens:"BOS", mean): 2.0}
 // CHECK-NEXT: craft.head "zero" qk {(indices:1, indices:0): 8.0, (one, tokens:"BOS"): 4.0} ov {(x, zero): 1.0}
 // CHECK-NEXT: }
+
+// -----
+
+// A max head: keys score beta = c/(2(R + 1)) = 12/6 = 2 per rank of their
+// value (tokens:2 one rank, tokens:3 two) from the query's `one`. A min of a
+// number: the bonus 2*(3 - x) is affine in x, its offset on `one x one`,
+// cancelled on the BOS key together with its c/2 (which the offset supplies).
+
+sa.program vocab {1, 2, 3} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2, 3} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %x = sa.tokens "x" : !rasp.sop<numerical> values {1, 2, 3} noise 0.0
+  %top = sa.aggregate "top" %indices, %indices, %tokens leq sharpness 12.0 max : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.01 layer 0
+  %low = sa.aggregate "low" %indices, %indices, %x leq sharpness 12.0 min : !rasp.sop<numerical> values {0, 1, 2, 3} noise 0.01 layer 0
+  sa.output %low : !rasp.sop<numerical>
+}
+
+// CHECK: craft.head "top" qk {(indices:0, indices:0): 12.0, (indices:1, indices:0): 12.0, (indices:1, indices:1): 12.0, (one, tokens:"BOS"): 6.0, (one, tokens:2): 2.0, (one, tokens:3): 4.0} ov {(tokens:1, top:1): 1.0, (tokens:2, top:2): 1.0, (tokens:3, top:3): 1.0}
+// CHECK: craft.head "low" qk {(indices:0, indices:0): 12.0, (indices:1, indices:0): 12.0, (indices:1, indices:1): 12.0, (one, x): -2.0, (one, one): 6.0} ov {(x, low): 1.0}

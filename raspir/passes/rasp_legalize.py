@@ -10,9 +10,10 @@ select. The pass rewrites every other form into these, exactly:
   paired into one categorical s-op of tuples (a ``sequence_map``, one
   pair-lookup MLP per extra s-op; none when all leaves share the keys), and so
   are the queries; the new select's relation lists the (key tuple, query tuple)
-  pairs where the formula holds, over the product of the value sets. When it
-  reads one key and one query s-op and a comparison gives the same selection
-  on their value sets, the comparison is kept (``not lt`` becomes ``geq``).
+  pairs where the formula holds, over the product of the value sets. Where a
+  comparison gives the same selection on the new keys' and queries' values,
+  the comparison is kept (``not lt`` becomes ``geq``; ``eq`` on both parts of
+  a pair is ``eq`` on the tuples).
 - **Numbers where a comparison needs categories.** A numerical key or query
   compared by anything but ``eq``, or by ``eq`` but not written by a unit that
   can also write its square (docs/constructions.md, quadratic head), and a

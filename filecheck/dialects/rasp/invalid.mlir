@@ -6,7 +6,7 @@
 // All but one of the 44 chunks point at the offending op; the missing
 // terminator is reported without a location.
 // ALLFAIL-NOT: builtin.module {
-// COUNT: 43
+// COUNT: 45
 
 // == Function tables (rasp.map, rasp.sequence_map) ==
 
@@ -432,3 +432,29 @@ rasp.program vocab {"a"} max_seq_len 1 bos "BOS" pad "PAD" {
 }
 // CHECK: operand 'inner' at position 0 does not verify:
 // CHECK-NEXT: !rasp.sop<categorical> should be of base attribute rasp.selector
+
+// -----
+
+// A max or min needs values that can be ordered.
+
+rasp.program vocab {1, "a"} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, "a"}
+  %s = rasp.select "s" %tokens, %tokens eq
+  %top = rasp.aggregate "top" %s, %tokens default none min : !rasp.sop<categorical> values {none, 1, "a"}
+  rasp.output %top : !rasp.sop<categorical>
+}
+// CHECK: {{.*}}rasp.aggregate 'top': the min of values that cannot be ordered: {1, "a"}
+
+// -----
+
+// A max or min takes a selected value: no means in its value set.
+
+rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 2}
+  %x = rasp.map "x" %tokens {1 -> 1, 2 -> 2} : !rasp.sop<numerical> values {1, 2}
+  %s = rasp.select "s" %tokens, %tokens leq
+  %top = rasp.aggregate "top" %s, %x default 0 max : !rasp.sop<numerical> values {0, 1, 2}
+  %bad = rasp.aggregate "bad" %s, %x default 0 max : !rasp.sop<numerical> values {0, 1, 1.5}
+  rasp.output %bad : !rasp.sop<numerical>
+}
+// CHECK: {{.*}}rasp.aggregate 'bad': aggregated value 2 is not in the value set

@@ -145,3 +145,19 @@ sa.program vocab {"a", "b"} max_seq_len 2 bos "BOS" pad "PAD" {
 
 // GENERIC: %prev = "sa.aggregate"(%indices, %indices, %tokens) <{predicate = #rasp.relation<{(0, 1)}>, sharpness = #rasp.value<10.0>, default = #rasp.value<"z">, noise = #rasp.value<0.0>, layer = #builtin.int<0>, label = "prev", values = #rasp.values<{"a", "b", "z"}>}> : (!rasp.sop<categorical>, !rasp.sop<categorical>, !rasp.sop<categorical>) -> !rasp.sop<categorical>
 // GENERIC: %plain = "sa.aggregate"(%indices, %indices, %x) <{predicate = #rasp.cmp<lt>, sharpness = #rasp.value<8.0>, noise = #rasp.value<0.0>, layer = #builtin.int<1>, label = "plain", values = #rasp.values<{0, 1}>}> : (!rasp.sop<categorical>, !rasp.sop<categorical>, !rasp.sop<numerical>) -> !rasp.sop<numerical>
+
+// -----
+
+// A max or min head (with or without a default): the reduction follows the
+// default.
+
+sa.program vocab {1, 2, 3} max_seq_len 3 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2, 3} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1, 2} noise 0.0
+  %top = sa.aggregate "top" %indices, %indices, %tokens leq sharpness 40.0 max : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.01
+  %low = sa.aggregate "low" %tokens, %tokens, %tokens gt sharpness 40.0 default 0 min : !rasp.sop<categorical> values {0, 1, 2, 3} noise 0.01
+  sa.output %low : !rasp.sop<categorical>
+}
+
+// CHECK: %top = sa.aggregate "top" %indices, %indices, %tokens leq sharpness 40.0 max : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.01
+// CHECK-NEXT: %low = sa.aggregate "low" %tokens, %tokens, %tokens gt sharpness 40.0 default 0 min : !rasp.sop<categorical> values {0, 1, 2, 3} noise 0.01
