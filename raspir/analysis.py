@@ -160,7 +160,7 @@ def selects_only_earlier(selector: SSAValue) -> bool:
                 isinstance(op.keys.owner, rasp.IndicesOp)
                 and _at_most_own_index(op.queries)
             ):
-                return False
+                return _paired_indices_not_later(op)
             if isinstance(predicate, rasp.ComparisonAttr):
                 return predicate.data in _NOT_LATER
             return all(k <= q for k, q in predicate.data)
@@ -168,6 +168,43 @@ def selects_only_earlier(selector: SSAValue) -> bool:
             return selects_only_earlier(op.fst) or selects_only_earlier(op.snd)
         case rasp.SelectOrOp():
             return selects_only_earlier(op.fst) and selects_only_earlier(op.snd)
+    return False
+
+
+def tuple_parts(value: SSAValue) -> list[SSAValue]:
+    """The s-ops a tuple-valued s-op pairs (as ``rasp-legalize`` builds one:
+    a ``sequence_map`` of ``(x, y)``, or of ``(*x, y)`` over a pair), else
+    the s-op itself."""
+    op = value.owner
+    if not isinstance(op, rasp.SequenceMapOp):
+        return [value]
+    nested = tuple_parts(op.fst)
+    for (x, y), out in op.table.data:
+        if x is None or y is None:
+            continue
+        joined = (*x, y) if len(nested) > 1 and isinstance(x, tuple) else (x, y)
+        if out != joined or not isinstance(out, tuple):
+            return [value]
+    return [*nested, op.snd]
+
+
+def _paired_indices_not_later(op: rasp.SelectOp) -> bool:
+    """A select over tuples, one part of which is the indices on the key side
+    and at most the position on the query side, that only selects pairs
+    whose key index is at most the query's (a conjunction with an earlier-or-
+    same select, as ``rasp-legalize`` pairs it)."""
+    keys, queries = tuple_parts(op.keys), tuple_parts(op.queries)
+    if len(keys) != len(queries) or len(keys) < 2:
+        return False
+    for part, (k, q) in enumerate(zip(keys, queries, strict=True)):
+        if not (isinstance(k.owner, rasp.IndicesOp) and _at_most_own_index(q)):
+            continue
+        if op.predicate == rasp.ComparisonAttr("eq"):
+            return True
+        if isinstance(op.predicate, rasp.RelationAttr) and all(
+            kv[part] <= qv[part] for kv, qv in op.predicate.data
+        ):
+            return True
     return False
 
 

@@ -89,3 +89,25 @@ def test_causal_length_differs_at_every_position():
     length = program_of(rasp.length).output.sop
     assert position_injective(length, causal=True)
     assert not position_injective(length, causal=False)
+
+
+def test_a_legalized_conjunction_with_an_earlier_select_stays_earlier():
+    """rasp-legalize pairs (tokens, indices): the select over the tuples still
+    selects only keys at or before the query, so causal compilation of the
+    conjunction does not warn; a disjunction does."""
+    from raspir.passes.rasp_legalize import RaspLegalizePass
+    from raspir.universe import context
+
+    same = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)
+    upto = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ)
+    for combine, earlier in ((rasp.SelectorAnd, True), (rasp.SelectorOr, False)):
+        module = to_rasp_ir(
+            rasp.SelectorWidth(combine(same, upto)), ["a", "b"], 4, causal=True
+        )
+        RaspLegalizePass().apply(context(), module)
+        program = find_program(module)
+        (select,) = [op for op in program.walk() if isinstance(op, ir.SelectOp)]
+        assert selects_only_earlier(select.result) is earlier
+        assert [op.name for op in causal_sources(program)] == (
+            [] if earlier else ["rasp.selector_width"]
+        )

@@ -60,3 +60,12 @@ def needs_args(sop):
 
 
 not_a_function = 3
+
+
+def extremes():
+    """The running maximum and the smallest larger token (-1 if none), as a pair."""
+    prefix = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ)
+    larger = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.GT)
+    top = rasp.AggregateMax(prefix, rasp.tokens).named("top")
+    low = rasp.AggregateMin(larger, rasp.tokens, default=-1).named("low")
+    return rasp.SequenceMap(lambda a, b: (a, b), top, low).named("both")

@@ -41,7 +41,7 @@ def stage_stats(module: ModuleOp) -> dict[str, int | None]:
     elif isinstance(top, sa.ProgramOp):
         components = [op for op in top.body.block.ops if isinstance(op, sa.ComponentOp)]
         stats["residual"] = _directions(components)
-        stats["heads"] = sum(sa.ATTENTION in op.SUBLAYERS for op in components)
+        stats["heads"] = sum(op.heads for op in components)
         if all(op.layer is not None for op in components if op.SUBLAYERS):
             stats["layers"] = layer_count(top)
     elif isinstance(top, craft.ModelOp):

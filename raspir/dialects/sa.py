@@ -94,6 +94,11 @@ class ComponentOp(SOpOp):
     INPUT_ENCODINGS: ClassVar[tuple[str | None, ...]] = ()
     """Required encoding of each s-op operand (None: any)."""
 
+    @property
+    def heads(self) -> int:
+        """The attention heads this component takes."""
+        return int(ATTENTION in self.SUBLAYERS)
+
     def print_trailer(self, printer: Printer) -> None:
         printer.print_string(f" noise {format_value(self.noise.data)}")
         if self.layer is not None:
@@ -697,6 +702,14 @@ class AggregateOp(HeadOp):
         return extremum_ranks(
             value_set_of(self.sop) or (), self.extremum, self.encoding == NUMERICAL
         )
+
+    @property
+    def heads(self) -> int:
+        """A second head silences a default written from BOS at the BOS query."""
+        default = self.default_value
+        if default is None or (self.encoding == NUMERICAL and not float(default)):
+            return 1
+        return 2
 
     @property
     def default_value(self) -> Value:
