@@ -1,7 +1,7 @@
 """Language features as a catalogue: one small program per feature of RASP.
 
 Each entry builds its program from a ``rasp`` module, so the same catalogue
-builds Tracr's program (``benchmarks/coverage.py``, which measures what Tracr
+builds Tracr's program (``benchmarks/language_coverage.py``, which measures what Tracr
 does with each) and raspir's (``tests/test_language_coverage.py``, which checks
 that raspir compiles each exactly). The README's feature table is the result
 of both. Only the standard library is imported here: the Tracr side runs in its

@@ -6,17 +6,17 @@ compared with that framework's own evaluator, so the table shows what a user of
 either compiler gets: a refusal, a model that agrees with the evaluator on every
 checked input, or a model that compiles without complaint and is wrong.
 
-``.venv/bin/python benchmarks/coverage.py`` runs raspir in-process and Tracr in
-its own virtualenv (``--side tracr``, one process for all Tracr runs, JSON on
-stdout), then writes ``results/coverage.json`` (every detail) and
+``.venv/bin/python benchmarks/language_coverage.py`` runs raspir in-process and
+Tracr in its own virtualenv (``--side tracr``, one process for all Tracr runs,
+JSON on stdout), then writes ``results/coverage.json`` (every detail) and
 ``results/coverage.md`` (the table).
 
 How each (feature, compiler, max_seq_len) is checked:
 
-- inputs: every input of length at most 3 (every input at all for a
-  full-length feature when there are at most 300), then ``--samples`` inputs
-  drawn by ``feature.random_input`` from a seed named after the feature and
-  length, so both compilers see the same inputs;
+- inputs: every input when a length has at most 400 (max_seq_len 5 over three
+  tokens has 363), else every input of length at most 3 and ``--samples``
+  inputs drawn by ``feature.random_input`` from a seed named after the feature
+  and length, so both compilers see the same inputs;
 - an input is skipped when the evaluator raises or returns a sequence of a
   different length; Tracr's evaluator has no causal mode, so Tracr's causal
   models are held to the non-causal evaluation (Tracr #19);
@@ -40,6 +40,7 @@ import math
 import numbers
 import os
 import random
+import re
 import shlex
 import signal
 import subprocess
@@ -62,7 +63,9 @@ TRACR_PYTHON = ROOT / "benchmarks" / ".venv-tracr" / "bin" / "python"
 RESULTS = ROOT / "benchmarks" / "results"
 ISSUES = "https://github.com/google-deepmind/tracr/issues/"
 EXHAUSTIVE_UP_TO = 3
-FULL_LENGTH_ALL_UP_TO = 300
+"""Inputs this short are all checked."""
+ALL_INPUTS_UP_TO = 400
+"""When a length has at most this many inputs in all, every one is checked."""
 
 
 class CompileTimeout(Exception):
@@ -74,16 +77,22 @@ def log(message: str) -> None:
 
 
 def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:300] if text else ""
+    """The message's first line (two when the first ends in a colon), without
+    object addresses, so that reruns give the same text."""
+    lines = [line.strip() for line in str(error).strip().splitlines()] or [""]
+    text = " ".join(lines[:2]) if lines[0].endswith(":") else lines[0]
+    return re.sub(r" (object )?at 0x[0-9a-f]+", "", text)[:300]
 
 
 def inputs_for(feature: Feature, max_seq_len: int, samples: int) -> list[list]:
-    """The same inputs on both sides: short ones exhaustively, then seeded draws."""
+    """The same inputs on both sides: all of them when there are few, else the
+    short ones and seeded draws."""
     vocab = list(feature.vocab)
-    if feature.full_length:
-        everything = len(vocab) ** max_seq_len <= FULL_LENGTH_ALL_UP_TO
-        lengths = [max_seq_len] if everything else []
+    sizes = [max_seq_len] if feature.full_length else range(1, max_seq_len + 1)
+    if sum(len(vocab) ** size for size in sizes) <= ALL_INPUTS_UP_TO:
+        lengths = sizes
+    elif feature.full_length:
+        lengths = []
     else:
         lengths = range(1, min(EXHAUSTIVE_UP_TO, max_seq_len) + 1)
     chosen = [
@@ -312,7 +321,7 @@ def warning_lines(caught: list[warnings.WarningMessage]) -> list[str]:
     lines: list[str] = []
     for w in caught:
         category = f"{w.category.__module__}.{w.category.__name__}"
-        line = f"{category}: {str(w.message).strip().splitlines()[0][:200]}"
+        line = f"{category}: {str(w.message).strip().splitlines()[0][:400]}"
         if line not in lines:
             lines.append(line)
     return lines
@@ -458,8 +467,10 @@ def markdown(report: dict) -> str:
     lines = [
         f"Measured {report['date']} with Tracr ({tracr['package']} "
         f"{tracr['version']}) and raspir {raspir['version']} "
-        f"(git {raspir['git']}), {report['samples']} random inputs plus every "
-        f"input of length ≤ {EXHAUSTIVE_UP_TO} per length; reproduce with "
+        f"(git {raspir['git']}), each checked against its own evaluator on "
+        f"every input when there are at most {ALL_INPUTS_UP_TO}, else on every "
+        f"input of length ≤ {EXHAUSTIVE_UP_TO} and {report['samples']} random "
+        "ones; reproduce with "
         f"`{report['command']}`.",
         "",
         "| feature | Tracr | raspir |",
@@ -516,7 +527,7 @@ def main(argv: list[str] | None = None) -> None:
     tracr = run_tracr(args)
     with contextlib.redirect_stdout(sys.stderr):
         raspir = run_side("raspir", args)
-    command = ".venv/bin/python benchmarks/coverage.py"
+    command = ".venv/bin/python benchmarks/language_coverage.py"
     if argv is None and len(sys.argv) > 1:
         command += " " + shlex.join(sys.argv[1:])
     report = {
