@@ -122,19 +122,25 @@ def test_runner_prints_a_summary(capsys):
 # The real driver on mutants: a diagnostic and exit 1, never a traceback.
 
 
-def _first_mutants_of_each_kind(count: int = 400) -> dict[str, tuple[str, str, str]]:
-    """``kind -> (mutant, pipeline, level)`` for the first mutants (in a fixed
-    sequence) that raspir-opt rejects at parsing, verification and in a pass."""
-    rng = Random(19)  # a sequence that meets all three kinds early
+def _first_mutants_of_each_kind(
+    count: int = 2000,
+) -> dict[str, tuple[str, str, str, bool]]:
+    """``kind -> (mutant, pipeline, level, emits)`` for the first mutants (in a
+    fixed sequence) that raspir-opt rejects at parsing, verification and in a
+    pass or in JAX emission (``emits``)."""
+    rng = Random(30)  # a sequence that meets all three kinds early
     corpus = ir_fuzz.seed_corpus()
-    found: dict[str, tuple[str, str, str]] = {}
+    found: dict[str, tuple[str, str, str, bool]] = {}
     for index in range(count):
         origin = rng.choice(corpus)
         mutant = ir_fuzz.mutate(origin.text, ir_fuzz.random_steps(rng), texts())
         pipeline = "O2" if index % 2 == 0 else "O0"
         outcome = checker().check(mutant, pipeline)
         if outcome.kind in ("parse-error", "invalid", "pass-error"):
-            found.setdefault(outcome.kind, (mutant, pipeline, outcome.level or ""))
+            emits = outcome.message.startswith("-t jax")
+            found.setdefault(
+                outcome.kind, (mutant, pipeline, outcome.level or "", emits)
+            )
         if len(found) == 3:
             break
     return found
@@ -144,7 +150,7 @@ def _first_mutants_of_each_kind(count: int = 400) -> dict[str, tuple[str, str, s
 def driver_runs(tmp_path_factory):
     directory = tmp_path_factory.mktemp("mutants")
     commands = {}
-    for kind, (mutant, pipeline, level) in _first_mutants_of_each_kind().items():
+    for kind, (mutant, pipeline, level, emits) in _first_mutants_of_each_kind().items():
         path = directory / f"{kind}.mlir"
         path.write_bytes(ir_fuzz.encode(mutant))
         passes = ir_fuzz.tail(ir_fuzz._pipelines()[pipeline], level) if level else ()
@@ -152,6 +158,7 @@ def driver_runs(tmp_path_factory):
             *RASPIR_OPT,
             str(path),
             *(["-p", ",".join(passes)] if passes else []),
+            *(["-t", "jax"] if emits else []),
         ]
 
     def run(command):
