@@ -644,21 +644,18 @@ class SelectorWidth(SOp):
         return [self.selector]
 
 
-class Aggregate(SOp):
-    """For each query, combines the values of `sop` at the selected keys.
-
-    Nothing selected gives `default`; one selected gives that value; several
-    numbers give their mean. Several non-numbers are an error.
-    """
+class _Gather(SOp):
+    """Combines, for each query, the values of `sop` at the selected keys;
+    nothing selected gives `default`."""
 
     def __init__(self, selector: Selector, sop: SOp, default: Value = None):
         super().__init__()
-        _check_selector(selector, "Aggregate selector")
-        _check_sop(sop, "Aggregate input")
+        kind = type(self).__name__
+        _check_selector(selector, f"{kind} selector")
+        _check_sop(sop, f"{kind} input")
         if default is not None and not isinstance(default, (str, int, float, bool)):
             raise TypeError(
-                f"Aggregate default must be None, str, int, float or bool, "
-                f"got {default!r}"
+                f"{kind} default must be None, str, int, float or bool, got {default!r}"
             )
         self.selector = selector
         self.sop = sop
@@ -669,7 +666,15 @@ class Aggregate(SOp):
         return [self.selector, self.sop]
 
 
-class AggregateExtremum(SOp):
+class Aggregate(_Gather):
+    """For each query, combines the values of `sop` at the selected keys.
+
+    Nothing selected gives `default`; one selected gives that value; several
+    numbers give their mean. Several non-numbers are an error.
+    """
+
+
+class AggregateExtremum(_Gather):
     """For each query, the largest (``AggregateMax``) or smallest
     (``AggregateMin``) value of `sop` at the selected keys; nothing selected
     gives `default`.
@@ -679,18 +684,6 @@ class AggregateExtremum(SOp):
     """
 
     reduction = ""
-
-    def __init__(self, selector: Selector, sop: SOp, default: Value = None):
-        super().__init__()
-        _check_selector(selector, f"{type(self).__name__} selector")
-        _check_sop(sop, f"{type(self).__name__} input")
-        self.selector = selector
-        self.sop = sop
-        self.default = default
-
-    @property
-    def children(self) -> list[RASPExpr]:
-        return [self.selector, self.sop]
 
 
 class AggregateMax(AggregateExtremum):

@@ -280,7 +280,7 @@ class _Importer:
             case rasp.Map():
                 values, table = self.tabulate_map(expr)
                 op = ir.MapOp(label, encoding, self.operand(expr.inner), table, values)
-            case rasp.Aggregate():
+            case rasp.Aggregate() | rasp.AggregateExtremum():
                 default = self.check_value(expr, _normalise(expr.default), "default")
                 values = self.aggregate_values(expr, encoding, default)
                 op = ir.AggregateOp(
@@ -290,18 +290,7 @@ class _Importer:
                     self.aggregated(expr, encoding),
                     default,
                     values,
-                )
-            case rasp.AggregateExtremum():
-                default = self.check_value(expr, _normalise(expr.default), "default")
-                values = canonical_set([*self.values_of(expr.sop), default])
-                op = ir.AggregateOp(
-                    label,
-                    encoding,
-                    self.operand(expr.selector),
-                    self.aggregated(expr, encoding),
-                    default,
-                    values,
-                    reduction=expr.reduction,
+                    reduction=getattr(expr, "reduction", None),
                 )
             case rasp.SelectorWidth():
                 values = tuple(range(n + 1))
@@ -438,9 +427,14 @@ class _Importer:
         return _defined_outputs(entries), ir.TableAttr(entries)
 
     def aggregate_values(
-        self, expr: rasp.Aggregate, encoding: str, default: Value
+        self,
+        expr: rasp.Aggregate | rasp.AggregateExtremum,
+        encoding: str,
+        default: Value,
     ) -> tuple[Value, ...]:
         inputs = self.values_of(expr.sop)
+        if isinstance(expr, rasp.AggregateExtremum):  # a selected value, no mean
+            return canonical_set([*inputs, default])
         if encoding == ir.CATEGORICAL:
             # Several selected numbers are averaged by the evaluator; those means
             # are not in this set, and lowering must reject programs needing them.

@@ -132,6 +132,10 @@ class ProgramSpec:
         return "ProgramSpec:\n" + self.source()
 
 
+GATHERS = {"aggregate": "Aggregate", "max": "AggregateMax", "min": "AggregateMin"}
+"""The ``raspir.rasp`` class of each node kind that combines selected values."""
+
+
 def _encoded(sop: rasp.SOp, numerical: bool) -> rasp.SOp:
     return rasp.numerical(sop) if numerical else rasp.categorical(sop)
 
@@ -163,11 +167,9 @@ def _build(node: Node, built: list[rasp.RASPExpr]) -> rasp.RASPExpr:
             return rasp.SelectorOr(args[0], args[1])
         case "not":
             return rasp.SelectorNot(args[0])
-        case "aggregate":
-            return _encoded(rasp.Aggregate(args[0], args[1], p[0]), node.numerical)
-        case "max" | "min":
-            extremum = rasp.AggregateMax if node.kind == "max" else rasp.AggregateMin
-            return _encoded(extremum(args[0], args[1], p[0]), node.numerical)
+        case "aggregate" | "max" | "min":
+            gather = getattr(rasp, GATHERS[node.kind])
+            return _encoded(gather(args[0], args[1], p[0]), node.numerical)
         case "selector_width":
             return rasp.SelectorWidth(args[0])
     raise ValueError(f"unknown node kind {node.kind!r}")
@@ -198,11 +200,8 @@ def _source(node: Node) -> str:
             return f"rasp.{name}({a[0]}, {a[1]})"
         case "not":
             return f"rasp.SelectorNot({a[0]})"
-        case "aggregate":
-            return f"{enc}(rasp.Aggregate({a[0]}, {a[1]}, {p[0]!r}))"
-        case "max" | "min":
-            name = "AggregateMax" if node.kind == "max" else "AggregateMin"
-            return f"{enc}(rasp.{name}({a[0]}, {a[1]}, {p[0]!r}))"
+        case "aggregate" | "max" | "min":
+            return f"{enc}(rasp.{GATHERS[node.kind]}({a[0]}, {a[1]}, {p[0]!r}))"
         case "selector_width":
             return f"rasp.SelectorWidth({a[0]})"
     raise ValueError(f"unknown node kind {node.kind!r}")
