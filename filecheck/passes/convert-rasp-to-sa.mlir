@@ -324,3 +324,21 @@ rasp.program vocab {1, 2, 3} max_seq_len 3 bos "BOS" pad "PAD" {
 }
 
 // CHECK: %top = sa.aggregate "top" %indices, %indices, %tokens leq sharpness 22.13328816878633 max : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.1250002384185791
+
+// -----
+
+// A conjunction over pairs (as rasp-legalize writes tokens eq AND indices lt):
+// the pairing is a view (sa.pair, no MLP, no layer) and the head sums one
+// score per part.
+
+rasp.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = rasp.tokens "tokens" : !rasp.sop<categorical> values {1, 2}
+  %indices = rasp.indices "indices" : !rasp.sop<categorical> values {0, 1}
+  %both_keys = rasp.sequence_map "both_keys" %tokens, %indices {(1, 0) -> (1, 0), (1, 1) -> (1, 1), (2, 0) -> (2, 0), (2, 1) -> (2, 1)} : !rasp.sop<categorical> values {(1, 0), (1, 1), (2, 0), (2, 1)}
+  %both = rasp.select "both" %both_keys, %both_keys {((1, 0), (1, 1)), ((2, 0), (2, 1))}
+  %width = rasp.selector_width "width" %both : !rasp.sop<categorical> values {0, 1, 2}
+  rasp.output %width : !rasp.sop<categorical>
+}
+
+// CHECK: %both_keys = sa.pair "both_keys" %tokens, %indices : !rasp.sop<categorical> values {(1, 0), (1, 1), (2, 0), (2, 1)} noise 0.0
+// CHECK-NEXT: %width = sa.count "width" %both_keys, %both_keys {((1, 0), (1, 1)), ((2, 0), (2, 1))} sharpness 6.23841618196509 margin 0.00390625 : !rasp.sop<categorical> values {0, 1, 2} noise 4.853899516756571e-07

@@ -298,3 +298,19 @@ sa.program vocab {1, 2, 3} max_seq_len 2 bos "BOS" pad "PAD" {
 
 // CHECK: craft.head "top" qk {(indices:0, indices:0): 12.0, (indices:1, indices:0): 12.0, (indices:1, indices:1): 12.0, (one, tokens:"BOS"): 6.0, (one, tokens:2): 2.0, (one, tokens:3): 4.0} ov {(tokens:1, top:1): 1.0, (tokens:2, top:2): 1.0, (tokens:3, top:3): 1.0}
 // CHECK: craft.head "low" qk {(indices:0, indices:0): 12.0, (indices:1, indices:0): 12.0, (indices:1, indices:1): 12.0, (one, x): -2.0, (one, one): 6.0} ov {(x, low): 1.0}
+
+// -----
+
+// A head over a pair whose relation is a conjunction (tokens equal, key index
+// below the query's): each term scores c = 8 between its own parts, so a
+// selected key scores 16, a key failing one term 8, and BOS (2 - 1/2)c = 12.
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %keys = sa.pair "keys" %tokens, %indices : !rasp.sop<categorical> values {(1, 0), (1, 1), (2, 0), (2, 1)} noise 0.0
+  %prev = sa.aggregate "prev" %keys, %keys, %tokens {((1, 0), (1, 1)), ((2, 0), (2, 1))} sharpness 8.0 : !rasp.sop<categorical> values {none, 1, 2} noise 0.01 layer 0
+  sa.output %prev : !rasp.sop<categorical>
+}
+
+// CHECK: craft.head "prev" qk {(tokens:1, tokens:1): 8.0, (tokens:2, tokens:2): 8.0, (indices:1, indices:0): 8.0, (one, tokens:"BOS"): 12.0} ov {(tokens:1, prev:1): 1.0, (tokens:2, prev:2): 1.0}

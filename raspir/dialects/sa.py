@@ -61,6 +61,8 @@ from raspir.dialects.rasp import (
     ValueSetAttr,
     check_counts,
     check_subset,
+    compare,
+    relation_keys,
     value_set_of,
 )
 from raspir.dialects.values import (
@@ -526,8 +528,129 @@ class LinearOp(LinearFactors, ComponentOp):
         self.verify_factors()
 
 
+class ViewOp(ComponentOp):
+    """A value computed by nobody: the heads that read it combine its inputs'
+    directions. It takes no sub-layer and is ready when its inputs are."""
+
+    SUBLAYERS: ClassVar[tuple[str, ...]] = ()
+
+
 @irdl_op_definition
-class AffineOp(LinearFactors, ComponentOp):
+class PairOp(ViewOp):
+    """The tuple ``(x, y)`` of two categorical s-ops, ``None`` where either is.
+    Only heads read it, as keys or queries, when their relation is a
+    conjunction of relations on single parts (``conjunction_terms``): each
+    part scores its own term, so the pair needs no MLP and no direction."""
+
+    name = "sa.pair"
+
+    fst = operand_def(SOpType)
+    snd = operand_def(SOpType)
+
+    OPERAND_COUNT: ClassVar[int] = 2
+
+    def verify_component(self) -> None:
+        if self.encoding != CATEGORICAL or any(
+            v.type != SOpType(CATEGORICAL) for v in self.operands
+        ):
+            raise VerifyException("a pair is categorical and pairs categorical s-ops")
+        for v in self.values.data:
+            if not (v is None or (isinstance(v, tuple) and len(v) == 2)):
+                raise VerifyException(
+                    f"a pair's values are pairs, not {format_value(v)}"
+                )
+        for use in self.result.uses:
+            if not (isinstance(use.operation, HeadOp) and use.index < 2):
+                raise VerifyException(
+                    "a pair is read only as the keys or queries of heads, not by "
+                    + use.operation.name
+                )
+
+
+def pair_parts(value: SSAValue) -> list[SSAValue]:
+    """The parts a head reads of its keys or queries: a pair's two s-ops, or
+    the s-op itself."""
+    owner = value.owner
+    return list(owner.operands) if isinstance(owner, PairOp) else [value]
+
+
+Term = tuple[int, int, frozenset]
+"""One summand of a conjunction head: key part, query part, and the value
+keys of the (key, query) pairs it selects."""
+
+
+def conjunction_terms(
+    key_parts: list[SSAValue],
+    query_parts: list[SSAValue],
+    predicate: ComparisonAttr | RelationAttr,
+) -> list[Term] | None:
+    """The relation over (key parts, query parts) as a conjunction of
+    relations each between one key part and one query part, or None.
+
+    Each term is the projection of the selected pairs onto its two parts;
+    terms that hold everywhere, and terms the others imply, are dropped. The
+    conjunction is checked against the relation on every combination of part
+    values, ``None`` parts included (a ``None`` one-hot is 0, so its terms
+    fail)."""
+    key_sets = [value_set_of(p) or () for p in key_parts]
+    query_sets = [value_set_of(p) or () for p in query_parts]
+
+    def pack(parts: tuple) -> Value:
+        return parts[0] if len(parts) == 1 else (None if None in parts else parts)
+
+    chosen = relation_keys(predicate) if isinstance(predicate, RelationAttr) else None
+
+    def holds(k: tuple, q: tuple) -> bool:
+        key, query = pack(k), pack(q)
+        if chosen is not None:
+            return value_key((key, query)) in chosen
+        try:
+            return bool(compare(predicate.data, key, query))
+        except (TypeError, ValueError):
+            return False
+
+    combos = [
+        (k, q)
+        for k in itertools.product(*key_sets)
+        for q in itertools.product(*query_sets)
+    ]
+    selected = [(k, q) for k, q in combos if holds(k, q)]
+    terms = []
+    for i, keys in enumerate(key_sets):
+        for j, queries in enumerate(query_sets):
+            pairs = frozenset(value_key((k[i], q[j])) for k, q in selected)
+            every = {
+                value_key((a, b))
+                for a in keys
+                for b in queries
+                if a is not None and b is not None
+            }
+            if not every <= pairs:
+                terms.append((i, j, pairs))
+
+    def reproduces(terms: list[Term]) -> bool:
+        return all(
+            all(
+                k[i] is not None
+                and q[j] is not None
+                and value_key((k[i], q[j])) in pairs
+                for i, j, pairs in terms
+            )
+            == holds(k, q)
+            for k, q in combos
+        )
+
+    if not terms or not reproduces(terms):
+        return None
+    for term in list(terms):  # drop the terms the others imply
+        rest = [t for t in terms if t is not term]
+        if rest and reproduces(rest):
+            terms = rest
+    return terms
+
+
+@irdl_op_definition
+class AffineOp(LinearFactors, ViewOp):
     """``a*x + b*y + offset``, computed by nobody: the weights of the heads that
     read it combine their inputs' directions (docs/constructions.md). It
     takes no sub-layer and is ready when its inputs are. Only the query of a
@@ -540,7 +663,6 @@ class AffineOp(LinearFactors, ComponentOp):
     offset = prop_def(ValueAttr)
 
     OPERAND_COUNT: ClassVar[int] = 2
-    SUBLAYERS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -897,6 +1019,7 @@ COMPONENT_OPS: tuple[type[ComponentOp], ...] = (
     DiscretiseOp,
     LinearOp,
     AffineOp,
+    PairOp,
     AggregateOp,
     CountOp,
 )

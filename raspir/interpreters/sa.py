@@ -169,6 +169,16 @@ class SaFunctions(InterpreterFunctions):
     def run_linear(self, interpreter: Interpreter, op: sa.LinearOp, args: PythonValues):
         return (linear_values(op, *args),)
 
+    @impl(sa.PairOp)
+    def run_pair(self, interpreter: Interpreter, op: sa.PairOp, args: PythonValues):
+        xs, ys = args
+        return (
+            [
+                None if x is None or y is None else (x, y)
+                for x, y in zip(xs, ys, strict=False)
+            ],
+        )
+
     @impl(sa.AffineOp)
     def run_affine(self, interpreter: Interpreter, op: sa.AffineOp, args: PythonValues):
         offset = op.offset.data

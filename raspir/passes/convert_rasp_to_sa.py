@@ -38,7 +38,7 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from raspir.analysis import averaging_aggregates, causal_sources
+from raspir.analysis import averaging_aggregates, causal_sources, tuple_parts
 from raspir.dialects import rasp, sa
 from raspir.dialects.values import Value, format_value, is_finite_number, value_key
 from raspir.passes import expect_level, replace_each
@@ -100,6 +100,11 @@ class _Lowering:
     """Affine s-ops read only by the queries of matched heads: no component."""
     matched: set[SSAValue] = field(default_factory=set)
     """Selects of the indices whose every query value is some index."""
+    pairs: set[SSAValue] = field(default_factory=set)
+    """Pairings only read by heads whose relation is a conjunction of parts:
+    views (``sa.pair``), no MLP."""
+    terms: dict[SSAValue, list[sa.Term]] = field(default_factory=dict)
+    """The conjunction of each select reading such a pair."""
 
     def __post_init__(self) -> None:
         self.dtype = self.dtype or self.program.float_dtype
@@ -126,6 +131,14 @@ class _Lowering:
         """Keys and queries must be clean enough to shift each score by under
         ``share·c/8``."""
         select = self.select_of(selector)
+        terms = self.terms.get(selector)
+        if terms is not None:  # each term moves by its parts' noise
+            keys, queries = self.parts(select.keys), self.parts(select.queries)
+            for i, j, _ in terms:
+                for value in (keys[i], queries[j]):
+                    entries = 1 if _is_clean(value) else len(_values(value))
+                    self.require(value, share / (16 * entries * len(terms)))
+            return
         if _is_quadratic(select):
             weights = _quadratic_weights(select, selector in self.matched)
             for value, weight in zip(
@@ -138,6 +151,9 @@ class _Lowering:
         for value, size in ((select.keys, len(keys)), (select.queries, len(queries))):
             entries = 1 if _is_clean(value) else max(1, size)
             self.require(value, share / (16 * entries))
+
+    def parts(self, value: SSAValue) -> list[SSAValue]:
+        return tuple_parts(value) if value in self.pairs else [value]
 
     def select_of(self, selector: SSAValue) -> _Select:
         op = selector.owner
@@ -235,6 +251,7 @@ class _Lowering:
         ops = list(self.program.body.block.ops)
         if self.views_allowed:
             self.views, self.matched = _affine_views(self.program)
+            self.pairs, self.terms = _pair_views(self.program)
         self.collect_budgets(ops)
         self.fused = _maps_of_counts(self.program)
         absorbed = {then for then in self.fused.values()}
@@ -297,6 +314,14 @@ class _Lowering:
                 return self.discretise(op)
             case rasp.MapOp():
                 return self.lookup(op)
+            case rasp.SequenceMapOp() if op.result in self.pairs:
+                noise = max(self.noise[op.fst], self.noise[op.snd])
+                new = sa.PairOp.create(
+                    operands=[self.mapped[op.fst], self.mapped[op.snd]],
+                    result_types=[op.result.type],
+                    properties=sa.component_props(label, values, noise),
+                )
+                return new, noise
             case rasp.SequenceMapOp() | rasp.LinearSequenceMapOp() if not (
                 _is_numerical(op.fst) or _is_numerical(op.snd)
             ):
@@ -564,9 +589,17 @@ class _Lowering:
                 )
                 + rounding
             )
+        terms = None if select.selector is None else self.terms.get(select.selector)
+        if terms is not None:
+            keys, queries = self.parts(select.keys), self.parts(select.queries)
+            return sum(self.shift(keys[i], queries[j]) for i, j, _ in terms)
+        return self.shift(select.keys, select.queries)
+
+    def shift(self, keys: SSAValue, queries: SSAValue) -> float:
+        """How much of ``c`` one-hot keys' and queries' noise moves a score."""
         shifts = []
-        for value in (select.keys, select.queries):
-            size = 1 if _is_clean(value) else len(rasp.value_set_of(value) or ())
+        for value in (keys, queries):
+            size = 1 if _is_clean(value) else len(_values(value))
             shifts.append(size * self.noise[value])
         return shifts[0] + shifts[1] + shifts[0] * shifts[1]
 
@@ -796,6 +829,51 @@ def _maps_of_counts(program: rasp.ProgramOp) -> dict[SSAValue, rasp.MapOp]:
 def _is_position_map(op: rasp.MapOp) -> bool:
     """A map of the indices: written exactly by the position embedding."""
     return isinstance(op.input.owner, rasp.IndicesOp)
+
+
+def _values(value: SSAValue) -> tuple[Value, ...]:
+    return rasp.value_set_of(value) or ()
+
+
+def _pair_views(
+    program: rasp.ProgramOp,
+) -> tuple[set[SSAValue], dict[SSAValue, list[sa.Term]]]:
+    """Pairings of two categorical s-ops (as ``rasp-legalize`` builds them)
+    that only selects read, where every such select's relation is a
+    conjunction of relations between single parts: a head then sums one
+    score per part (docs/constructions.md) and the pair needs no MLP. A
+    pairing some select cannot split stays a pair lookup, and the selects
+    reading it are checked again without it."""
+    pairs = {
+        op.result
+        for op in program.body.block.ops
+        if isinstance(op, rasp.SequenceMapOp)
+        and len(tuple_parts(op.result)) == 2
+        and tuple_parts(op.fst) == [op.fst]
+        and not (_is_numerical(op.fst) or _is_numerical(op.snd))
+        and op.result.uses
+        and all(isinstance(u.operation, rasp.SelectOp) for u in op.result.uses)
+    }
+    while True:
+        terms: dict[SSAValue, list[sa.Term]] = {}
+        dropped: set[SSAValue] = set()
+        for op in program.body.block.ops:
+            if not isinstance(op, rasp.SelectOp):
+                continue
+            sides = [op.keys, op.queries]
+            if not any(side in pairs for side in sides):
+                continue
+            found = sa.conjunction_terms(
+                *[tuple_parts(v) if v in pairs else [v] for v in sides],
+                op.predicate,
+            )
+            if found is None:
+                dropped.update(side for side in sides if side in pairs)
+            else:
+                terms[op.result] = found
+        if not dropped:
+            return pairs, terms
+        pairs -= dropped
 
 
 def _is_clean(value: SSAValue) -> bool:

@@ -179,6 +179,10 @@ class _Builder:
         read BOS's 0 (invariant B) as in the general construction.
         """
         c = op.sharpness.data
+        if isinstance(op.keys.owner, sa.PairOp) or isinstance(
+            op.queries.owner, sa.PairOp
+        ):
+            return self.conjunction_scores(op, bos_score)
         selected = self.selected(op)
         key_values = rasp.value_set_of(op.keys) or ()
         query_values = rasp.value_set_of(op.queries) or ()
@@ -198,6 +202,31 @@ class _Builder:
             (query_dirs[value_key(q)], key_dirs[value_key(k)], c) for k, q in selected
         ]
         entries.append((craft.ONE, self.bos, bos_score * c))
+        return craft.MatrixAttr(entries)
+
+    def conjunction_scores(self, op: sa.HeadOp, bos_score: float) -> craft.MatrixAttr:
+        """A head over pairs whose relation is a conjunction of ``m`` terms,
+        each between one key part and one query part: every term scores ``c``
+        where it holds, so a selected key scores ``m·c``, a key failing some
+        term at most ``(m - 1)·c``, and BOS ``(m - 1 + bos_score)·c``: the
+        margins of a one-term head (docs/constructions.md)."""
+        c = op.sharpness.data
+        key_parts, query_parts = sa.pair_parts(op.keys), sa.pair_parts(op.queries)
+        terms = sa.conjunction_terms(key_parts, query_parts, op.predicate)
+        if terms is None:
+            raise _fail(op, "reads a pair, but its relation is no conjunction of parts")
+        entries: list[Entry] = []
+        for i, j, pairs in terms:
+            key_dirs = self.directions(key_parts[i])
+            query_dirs = self.directions(query_parts[j])
+            for k in rasp.value_set_of(key_parts[i]) or ():
+                for q in rasp.value_set_of(query_parts[j]) or ():
+                    if k is not None and q is not None:
+                        if value_key((k, q)) in pairs:
+                            entries.append(
+                                (query_dirs[value_key(q)], key_dirs[value_key(k)], c)
+                            )
+        entries.append((craft.ONE, self.bos, (len(terms) - 1 + bos_score) * c))
         return craft.MatrixAttr(entries)
 
     def features(

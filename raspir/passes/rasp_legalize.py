@@ -7,10 +7,12 @@ select. The pass rewrites every other form into these, exactly:
 - **Composite selectors.** The selector of an ``aggregate`` or a
   ``selector_width`` built from ``select_and``, ``select_or`` and
   ``select_not`` becomes one ``select``. Its leaves' distinct key s-ops are
-  paired into one categorical s-op of tuples (a ``sequence_map``, one
-  pair-lookup MLP per extra s-op; none when all leaves share the keys), and so
-  are the queries; the new select's relation lists the (key tuple, query tuple)
-  pairs where the formula holds, over the product of the value sets. Where a
+  paired into one categorical s-op of tuples (a ``sequence_map``; none when
+  all leaves share the keys), and so are the queries. ``convert-rasp-to-sa``
+  makes a pairing a view, with no MLP, where the heads reading it select a
+  conjunction of its parts, and a pair-lookup MLP otherwise. The new
+  select's relation lists the (key tuple, query tuple) pairs where the
+  formula holds, over the product of the value sets. Where a
   comparison gives the same selection on the new keys' and queries' values,
   the comparison is kept (``not lt`` becomes ``geq``; ``eq`` on both parts of
   a pair is ``eq`` on the tuples).

@@ -158,8 +158,8 @@ class ScheduleLayersPass(ModulePass):
 
 
 def _width(op: sa.ComponentOp, squared: set) -> int:
-    """Residual directions a component's result takes (0 for an affine view)."""
-    if isinstance(op, sa.AffineOp):
+    """Residual directions a component's result takes (0 for a view)."""
+    if isinstance(op, sa.ViewOp):
         return 0
     if op.encoding == sa.NUMERICAL:
         return 1 + (op.result in squared)
@@ -171,7 +171,7 @@ def narrow_layers(program: sa.ProgramOp) -> dict[sa.ComponentOp, int]:
     residual width (then the total width over all sub-layers).
 
     Each value is live from the slot after which it is ready to the slot of
-    its last reader (the end, for the output); an affine view's readers read
+    its last reader (the end, for the output); a view's readers read
     its inputs. Components are visited consumers first and may move anywhere
     from their ASAP layer to the last layer their readers (as now placed)
     allow; each takes the layer that gives the narrowest whole schedule, the
@@ -189,7 +189,7 @@ def narrow_layers(program: sa.ProgramOp) -> dict[sa.ComponentOp, int]:
         for index in range(len(op.operands)):
             producer = _producer(op, index)
             sources = [producer]
-            if isinstance(producer, sa.AffineOp):
+            if isinstance(producer, sa.ViewOp):
                 sources += [_producer(producer, i) for i in range(2)]
             for source in sources:
                 readers[source].append(op)

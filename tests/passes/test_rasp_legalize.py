@@ -165,3 +165,97 @@ def test_a_table_telling_equal_numbers_apart_is_refused():
         raspir.compile_rasp_to_model(kind, {1, 2}, 3, compiler_bos="BOS")
     assert "inputs equal as numbers differently" in str(error.value)
     assert "numerical s-op cannot tell apart" in str(error.value)
+
+
+# Conjunctions: the pairing is a view and the head sums a score per part.
+
+
+def test_a_conjunction_takes_no_pairing_mlp_and_no_extra_layer():
+    same = rasp.Select(tokens, tokens, Cmp.EQ)
+    before = rasp.Select(indices, indices, Cmp.LT)
+    width = rasp.SelectorWidth(rasp.SelectorAnd(same, before).named("both"))
+    for n in (5, 20):
+        model = raspir.compile_rasp_to_model(width, {1, 2, 3}, n)
+        assert model.sizes.layers == 1  # the count's head and MLP
+        assert not [r for r in model.residual_labels if r.startswith("both_keys")]
+
+
+def test_sa_level_reads_pairs_as_views():
+    from raspir.passes.convert_rasp_to_sa import ConvertRaspToSaPass
+
+    both = rasp.SelectorAnd(
+        rasp.Select(tokens, tokens, Cmp.EQ), rasp.Select(indices, indices, Cmp.LEQ)
+    )
+    module = legalized(rasp.numerical(rasp.Aggregate(both, ones(), default=0)))
+    ConvertRaspToSaPass().apply(context(), module)
+    from raspir.dialects import sa
+
+    kinds = [type(op) for op in module.walk()]
+    assert sa.PairOp in kinds and sa.PairLookupOp not in kinds
+
+
+def test_a_disjunction_keeps_its_pair_lookup():
+    from raspir.dialects import sa
+    from raspir.passes.convert_rasp_to_sa import ConvertRaspToSaPass
+
+    either = rasp.SelectorOr(
+        rasp.Select(tokens, tokens, Cmp.EQ), rasp.Select(indices, indices, Cmp.LT)
+    )
+    module = legalized(rasp.SelectorWidth(either))
+    ConvertRaspToSaPass().apply(context(), module)
+    kinds = [type(op) for op in module.walk()]
+    assert sa.PairLookupOp in kinds and sa.PairOp not in kinds
+
+
+def test_conjunction_terms_drop_implied_ones():
+    from raspir.dialects import sa
+
+    both = rasp.SelectorAnd(
+        rasp.Select(tokens, tokens, Cmp.EQ), rasp.Select(indices, indices, Cmp.LT)
+    )
+    module = legalized(rasp.SelectorWidth(both))
+    (select,) = ops_of(module, ir.SelectOp)
+    pair = select.keys.owner
+    terms = sa.conjunction_terms(
+        list(pair.operands), list(pair.operands), select.predicate
+    )
+    assert [(i, j) for i, j, _ in terms] == [(0, 0), (1, 1)]
+
+
+@pytest.mark.parametrize("max_seq_len", [5, 10, 20])
+def test_conjunctions_are_exact(max_seq_len):
+    shifted = rasp.Map(lambda t: t % 2, tokens)
+    programs = [
+        rasp.SelectorWidth(
+            rasp.SelectorAnd(
+                rasp.Select(shifted, tokens, Cmp.EQ),
+                rasp.Select(indices, indices, Cmp.GT),
+            )
+        ),
+        rasp.AggregateMax(
+            rasp.SelectorAnd(
+                rasp.SelectorAnd(
+                    rasp.Select(tokens, tokens, Cmp.NEQ),
+                    rasp.Select(indices, indices, Cmp.LEQ),
+                ),
+                rasp.SelectorNot(rasp.Select(indices, tokens, Cmp.EQ)),
+            ),
+            tokens,
+            default=0,
+        ),
+    ]
+    for program in programs:
+        for causal in (False, True):
+            report = raspir.verify(
+                program,
+                {1, 2, 3},
+                max_seq_len,
+                causal=causal,
+                check_model=True,
+                samples=50,
+            )
+            assert report.exact, report
+
+
+def ones():
+    return rasp.numerical(rasp.Map(lambda t: 1, tokens))

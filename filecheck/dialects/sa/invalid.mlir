@@ -6,7 +6,7 @@
 // All but one of the 31 chunks point at the offending op; the missing
 // terminator is reported without a location.
 // ALLFAIL-NOT: builtin.module {
-// COUNT: 30
+// COUNT: 32
 
 // == Constants ==
 
@@ -321,3 +321,27 @@ sa.program vocab {"a"} max_seq_len 3 bos "BOS" pad "PAD" {
   sa.output %indices : !rasp.sop<categorical>
 }
 // CHECK: sa.program holds sa ops, not rasp.indices
+
+// -----
+
+// A pair pairs categorical s-ops.
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+  %x = sa.tokens "x" : !rasp.sop<numerical> values {1, 2} noise 0.0
+  %keys = sa.pair "keys" %tokens, %x : !rasp.sop<categorical> values {(1, 1), (2, 2)} noise 0.0
+  sa.output %keys : !rasp.sop<categorical>
+}
+// CHECK: sa.pair 'keys': a pair is categorical and pairs categorical s-ops
+
+// -----
+
+// Only heads read a pair, as keys or queries: it has no directions of its own.
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %keys = sa.pair "keys" %tokens, %indices : !rasp.sop<categorical> values {(1, 0), (1, 1), (2, 0), (2, 1)} noise 0.0
+  sa.output %keys : !rasp.sop<categorical>
+}
+// CHECK: sa.pair 'keys': a pair is read only as the keys or queries of heads, not by sa.output

@@ -161,3 +161,18 @@ sa.program vocab {1, 2, 3} max_seq_len 3 bos "BOS" pad "PAD" {
 
 // CHECK: %top = sa.aggregate "top" %indices, %indices, %tokens leq sharpness 40.0 max : !rasp.sop<categorical> values {none, 1, 2, 3} noise 0.01
 // CHECK-NEXT: %low = sa.aggregate "low" %tokens, %tokens, %tokens gt sharpness 40.0 default 0 min : !rasp.sop<categorical> values {0, 1, 2, 3} noise 0.01
+
+// -----
+
+// A pair: a view of two categorical s-ops, read only by heads.
+
+sa.program vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" {
+  %tokens = sa.tokens "tokens" : !rasp.sop<categorical> values {1, 2} noise 0.0
+  %indices = sa.indices "indices" : !rasp.sop<categorical> values {0, 1} noise 0.0
+  %keys = sa.pair "keys" %tokens, %indices : !rasp.sop<categorical> values {(1, 0), (1, 1), (2, 0), (2, 1)} noise 0.0
+  %n = sa.count "n" %keys, %keys {((1, 0), (1, 1)), ((2, 0), (2, 1))} sharpness 6.0 margin 0.01 : !rasp.sop<numerical> values {0, 1} noise 0.0
+  sa.output %n : !rasp.sop<numerical>
+}
+
+// CHECK: %keys = sa.pair "keys" %tokens, %indices : !rasp.sop<categorical> values {(1, 0), (1, 1), (2, 0), (2, 1)} noise 0.0
+// CHECK-NEXT: %n = sa.count "n" %keys, %keys {((1, 0), (1, 1)), ((2, 0), (2, 1))} sharpness 6.0 margin 0.01 : !rasp.sop<numerical> values {0, 1} noise 0.0
