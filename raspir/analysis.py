@@ -219,3 +219,21 @@ def causal_sources(program: rasp.ProgramOp) -> Iterator[rasp.SOpOp]:
         elif isinstance(op, rasp.AggregateOp | rasp.SelectorWidthOp):
             if not selects_only_earlier(op.selector):
                 yield op
+
+
+def selects_own_position(selector: SSAValue) -> bool:
+    """Whether every query selects its own position: a select of one s-op
+    against itself whose predicate holds for each value paired with itself.
+    (A query value on which the predicate raises rejects the input.)"""
+    select = selector.owner
+    if not isinstance(select, rasp.SelectOp) or select.keys != select.queries:
+        return False
+    values = [v for v in rasp.value_set_of(select.keys) or () if v is not None]
+    predicate = select.predicate
+    if isinstance(predicate, rasp.RelationAttr):
+        pairs = {value_key(p) for p in predicate.data}
+        return all(value_key((v, v)) in pairs for v in values)
+    try:
+        return all(rasp.compare(predicate.data, v, v) for v in values)
+    except (TypeError, ValueError):
+        return False

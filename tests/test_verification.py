@@ -315,9 +315,9 @@ def test_cli_compile_error(capsys, tmp_path):
     path.write_text(
         "from raspir import rasp\n\n\n"
         "def program():\n"
-        "    same = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)\n"
+        "    less = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.LT)\n"
         "    ones = rasp.numerical(rasp.Map(lambda t: 1, rasp.tokens))\n"
-        '    mean = rasp.Aggregate(same, ones, default=float("nan"))\n'
+        '    mean = rasp.Aggregate(less, ones, default=float("nan"))\n'
         '    return rasp.numerical(mean.named("mean"))\n'
     )
     code, out, err = raspir_cli(

@@ -414,7 +414,8 @@ class CompiledModel:
         s = self.sizes
         share = 100.0 * s.nonzeros / s.params if s.params else 0.0
         lines = [
-            f"{name}: {s.layers} layers, {s.heads} heads (at most {s.max_heads} per "
+            f"{name}: {_count(s.layers, 'layer')}, {_count(s.heads, 'head')} "
+            f"(at most {s.max_heads} per "
             f"layer, key size {s.key_size}), residual width {s.residual_width}, "
             f"MLP hidden {s.mlp_hidden} (widest layer {s.max_mlp_hidden})"
             + (f", {self.dtype}" if self.dtype != la.FLOAT32 else ""),
@@ -509,3 +510,7 @@ def _params_from_file(path: Path) -> dict[str, dict[str, np.ndarray]]:
 
 
 __all__ = ["CompiledModel", "ModelConfig", "ModelOutput", "load"]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -38,7 +38,12 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from raspir.analysis import averaging_aggregates, causal_sources, tuple_parts
+from raspir.analysis import (
+    averaging_aggregates,
+    causal_sources,
+    selects_own_position,
+    tuple_parts,
+)
 from raspir.dialects import rasp, sa
 from raspir.dialects.values import Value, format_value, is_finite_number, value_key
 from raspir.passes import expect_level, replace_each
@@ -450,6 +455,10 @@ class _Lowering:
         select = self.select_of(op.selector)
         numerical = _is_numerical(op.result)
         default = op.default.data
+        if selects_own_position(op.selector) and None not in _values(select.keys):
+            # Every query selects at least itself: the default is never used,
+            # so it costs no weights and no silencing head.
+            default = sa.implicit_default(op.encoding)
         if numerical and not sa.is_number_value(default):
             raise _fail(
                 op,

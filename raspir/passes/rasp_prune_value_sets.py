@@ -60,6 +60,7 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
+from raspir.analysis import selects_own_position
 from raspir.dialects import rasp
 from raspir.dialects.values import Value, format_value, value_key
 from raspir.passes import expect_level
@@ -125,7 +126,7 @@ class _Pruner:
             new = _keep(old, _linear_values(op))
         elif isinstance(op, rasp.AggregateOp) and self.changed(op):
             new = self.aggregate_values(op)
-        elif isinstance(op, rasp.SelectorWidthOp) and _reflexive(op.selector):
+        elif isinstance(op, rasp.SelectorWidthOp) and selects_own_position(op.selector):
             new = tuple(v for v in old if v != 0)
         else:
             return
@@ -241,24 +242,6 @@ class _Pruner:
             for v in old
             if value_key(v) not in lost or (isinstance(v, float) and numbers)
         )
-
-
-def _reflexive(selector: SSAValue) -> bool:
-    """Whether every query selects its own position: a select of one s-op
-    against itself whose predicate holds for each value paired with itself.
-    (A query value on which the predicate raises rejects the input.)"""
-    select = selector.owner
-    if not isinstance(select, rasp.SelectOp) or select.keys != select.queries:
-        return False
-    values = [v for v in rasp.value_set_of(select.keys) or () if v is not None]
-    predicate = select.predicate
-    if isinstance(predicate, rasp.RelationAttr):
-        pairs = {value_key(p) for p in predicate.data}
-        return all(value_key((v, v)) in pairs for v in values)
-    try:
-        return all(rasp.compare(predicate.data, v, v) for v in values)
-    except (TypeError, ValueError):
-        return False
 
 
 def positional_values(

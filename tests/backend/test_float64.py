@@ -66,7 +66,7 @@ def test_float32_refusal_names_the_op_and_suggests_float64() -> None:
 def test_a_refusal_float64_cannot_help_has_no_hint() -> None:
     mean = rasp.numerical(
         rasp.Aggregate(
-            rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ),
+            rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.LT),
             rasp.numerical(rasp.Map(lambda x: 1 if x == "a" else 0, rasp.tokens)),
             default=float("inf"),
         )

@@ -231,3 +231,17 @@ def test_bad_defaults_are_diagnostics(text):
     outcome = Checker().check(text)
     assert outcome.kind in ("invalid", "pass-error"), outcome
     assert "default" in outcome.message
+
+
+def test_a_default_never_used_costs_nothing():
+    """Every query selects itself, so the default is never read: no weights,
+    no silencing head, and even a default no head could write compiles."""
+    itself = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ)
+    copy = rasp.categorical(rasp.Aggregate(itself, rasp.tokens, default="z"))
+    ones = rasp.numerical(rasp.Map(lambda t: 1, rasp.tokens))
+    upto = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ)
+    mean = rasp.numerical(rasp.Aggregate(upto, ones, default=float("inf")))
+    for program in (copy, mean):
+        model = compile_rasp_to_model(program, {"a", "b"}, 5)
+        assert model.sizes.heads == 1
+        assert verify(program, {"a", "b"}, 5, check_model=True).exact
