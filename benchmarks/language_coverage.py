@@ -152,6 +152,17 @@ class Side:
     def decode(self, model: Any, xs: list) -> list:
         return list(model.apply([BOS, *xs]).decoded[1:])
 
+    @staticmethod
+    def settings(feature: Feature, n: int) -> dict:
+        """The compile arguments both compilers take alike."""
+        return {
+            "vocab": set(feature.vocab),
+            "max_seq_len": n,
+            "compiler_bos": BOS,
+            "compiler_pad": PAD,
+            "causal": feature.causal,
+        }
+
 
 class RaspirSide(Side):
     """raspir's compiler and evaluator (causal when the feature is)."""
@@ -175,14 +186,7 @@ class RaspirSide(Side):
         return {"version": self.raspir.__version__, "git": commit}
 
     def compile(self, program: Any, feature: Feature, n: int) -> Any:
-        return self.raspir.compile_rasp_to_model(
-            program,
-            vocab=set(feature.vocab),
-            max_seq_len=n,
-            compiler_bos=BOS,
-            compiler_pad=PAD,
-            causal=feature.causal,
-        )
+        return self.raspir.compile_rasp_to_model(program, **self.settings(feature, n))
 
     def evaluate(self, program: Any, xs: list, feature: Feature) -> list:
         return list(self.rasp.evaluate(program, xs, causal=feature.causal))
@@ -212,12 +216,7 @@ class TracrSide(Side):
 
     def compile(self, program: Any, feature: Feature, n: int) -> Any:
         model = self.compiling.compile_rasp_to_model(
-            program,
-            vocab=set(feature.vocab),
-            max_seq_len=n,
-            compiler_bos=BOS,
-            compiler_pad=PAD,
-            causal=feature.causal,
+            program, **self.settings(feature, n)
         )
         model.forward = self.jax.jit(model.forward)
         return model

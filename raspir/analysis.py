@@ -231,7 +231,7 @@ def selects_own_position(selector: SSAValue) -> bool:
     values = [v for v in rasp.value_set_of(select.keys) or () if v is not None]
     predicate = select.predicate
     if isinstance(predicate, rasp.RelationAttr):
-        pairs = {value_key(p) for p in predicate.data}
+        pairs = rasp.relation_keys(predicate)
         return all(value_key((v, v)) in pairs for v in values)
     try:
         return all(rasp.compare(predicate.data, v, v) for v in values)

@@ -155,7 +155,7 @@ class _Builder:
         queries = [q for q in rasp.value_set_of(op.queries) or () if q is not None]
         predicate = op.predicate
         if isinstance(predicate, rasp.RelationAttr):
-            chosen = {value_key(p) for p in predicate.data}
+            chosen = rasp.relation_keys(predicate)
             return [
                 (k, q) for k in keys for q in queries if value_key((k, q)) in chosen
             ]

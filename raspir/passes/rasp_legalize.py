@@ -142,6 +142,9 @@ class _Legalizer:
     paired: dict[tuple[SSAValue, ...], SSAValue] = field(default_factory=dict)
     lowered: dict[SSAValue, SSAValue] = field(default_factory=dict)
     replaced: set[Operation] = field(default_factory=set)
+    reps: dict[SSAValue, dict[tuple, Value]] = field(default_factory=dict)
+    """Each numerical s-op's representatives (``_representatives``), read for
+    every combination of values, so built once."""
 
     def run(self) -> None:
         for op in list(self.program.body.block.ops):
@@ -286,7 +289,7 @@ class _Legalizer:
         """Read both sides as categories; a relation is re-keyed to them."""
         keys, queries = self.value_set(op.keys), self.value_set(op.queries)
         if isinstance(op.predicate, rasp.RelationAttr):
-            chosen = {value_key(p) for p in op.predicate.data}
+            chosen = rasp.relation_keys(op.predicate)
             decided: dict[tuple, tuple[tuple[Value, Value], bool]] = {}
             for k in keys:
                 for q in queries:
@@ -333,7 +336,7 @@ class _Legalizer:
         if not _is_numerical(value):
             return value
         if value not in self.converted:
-            reps = _representatives(self.value_set(value))
+            reps = self.representatives(value)
             table = [(v, reps[value_key(v)]) for v in self.value_set(value)]
             new = rasp.MapOp(
                 _label(value) + "_categorical",
@@ -353,9 +356,14 @@ class _Legalizer:
         parts = []
         for sop, v in zip(sops, values, strict=True):
             if _is_numerical(sop) and v is not None:
-                v = _representatives(self.value_set(sop))[value_key(v)]
+                v = self.representatives(sop)[value_key(v)]
             parts.append(v)
         return _pack(tuple(parts))
+
+    def representatives(self, value: SSAValue) -> dict[tuple, Value]:
+        if value not in self.reps:
+            self.reps[value] = _representatives(self.value_set(value))
+        return self.reps[value]
 
     # -- placement -------------------------------------------------------------
 

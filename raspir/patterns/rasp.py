@@ -128,7 +128,7 @@ class TrivialRelation(RewritePattern):
         queries = rasp.value_set_of(op.queries)
         if keys is None or queries is None or None in keys or None in queries:
             return  # a relation may hold for None; a comparison raises on it
-        pairs = {value_key(p) for p in op.predicate.data}
+        pairs = rasp.relation_keys(op.predicate)
         every = {value_key((k, q)) for k in keys for q in queries}
         if pairs == every:
             op.predicate = rasp.ComparisonAttr("true")

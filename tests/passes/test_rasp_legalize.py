@@ -180,30 +180,32 @@ def test_a_conjunction_takes_no_pairing_mlp_and_no_extra_layer():
         assert not [r for r in model.residual_labels if r.startswith("both_keys")]
 
 
-def test_sa_level_reads_pairs_as_views():
+def sa_kinds(program) -> set[type]:
+    """The kinds of sa op a legalized program lowers to."""
     from raspir.passes.convert_rasp_to_sa import ConvertRaspToSaPass
+
+    module = legalized(program)
+    ConvertRaspToSaPass().apply(context(), module)
+    return {type(op) for op in module.walk()}
+
+
+def test_sa_level_reads_pairs_as_views():
+    from raspir.dialects import sa
 
     both = rasp.SelectorAnd(
         rasp.Select(tokens, tokens, Cmp.EQ), rasp.Select(indices, indices, Cmp.LEQ)
     )
-    module = legalized(rasp.numerical(rasp.Aggregate(both, ones(), default=0)))
-    ConvertRaspToSaPass().apply(context(), module)
-    from raspir.dialects import sa
-
-    kinds = [type(op) for op in module.walk()]
+    kinds = sa_kinds(rasp.numerical(rasp.Aggregate(both, ones(), default=0)))
     assert sa.PairOp in kinds and sa.PairLookupOp not in kinds
 
 
 def test_a_disjunction_keeps_its_pair_lookup():
     from raspir.dialects import sa
-    from raspir.passes.convert_rasp_to_sa import ConvertRaspToSaPass
 
     either = rasp.SelectorOr(
         rasp.Select(tokens, tokens, Cmp.EQ), rasp.Select(indices, indices, Cmp.LT)
     )
-    module = legalized(rasp.SelectorWidth(either))
-    ConvertRaspToSaPass().apply(context(), module)
-    kinds = [type(op) for op in module.walk()]
+    kinds = sa_kinds(rasp.SelectorWidth(either))
     assert sa.PairLookupOp in kinds and sa.PairOp not in kinds
 
 
