@@ -13,16 +13,18 @@ BENCH_STAMP := $(VENV)/.bench-installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# The example plug-in package is installed too: its pass and golden tests are
+# part of `make test`.
+$(STAMP): pyproject.toml examples/custom_pass/pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e examples/custom_pass
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
 test: $(STAMP)
-	$(BIN)/lit -sv filecheck
+	$(BIN)/lit -sv filecheck examples/custom_pass/tests
 	$(BIN)/python -m pytest
 
 # Fuzzing campaigns beyond the fixed sample `make test` runs: random programs

@@ -7,6 +7,7 @@ their side effects.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from xdsl.context import Context
@@ -57,6 +58,11 @@ DEFAULT = O2
 
 PassSpec = str | ModulePass
 
+_PIPELINE_ITEM = re.compile(
+    "(?:(?<=^)|(?<=,))(" + "|".join(map(re.escape, PIPELINES)) + ")(?=,|$)"
+)
+"""A pipeline name standing as an item of a pipeline text."""
+
 
 def make_pass(spec: str) -> ModulePass:
     """The pass a spec names: ``name`` or ``name{option=value ...}``."""
@@ -65,18 +71,22 @@ def make_pass(spec: str) -> ModulePass:
 
 def resolve(pipeline: str | Sequence[PassSpec]) -> list[ModulePass]:
     """Passes from a pipeline name (``-O0``), a comma-separated pipeline text
-    (``convert-rasp-to-sa,schedule-layers``, options in braces) or a list of
-    pass specs and pass objects."""
+    (``convert-rasp-to-sa,schedule-layers``, options in braces, pipeline names
+    allowed as items: ``-O2,my-pass``) or a list of pass specs and pass objects.
+    Passes of installed plug-ins and loaded passes (``raspir.plugins``) count."""
     from xdsl.transforms import get_all_passes
 
-    from raspir.universe import RASPIR_UNIVERSE
+    from raspir.plugins import available_passes
 
-    available = {**get_all_passes(), **RASPIR_UNIVERSE.all_passes}
+    available = available_passes()
     if isinstance(pipeline, str):
         if pipeline in PIPELINES:
             return resolve(PIPELINES[pipeline])
+        expanded = _PIPELINE_ITEM.sub(
+            lambda m: ",".join(PIPELINES[m.group(1)]), pipeline
+        )
         try:
-            specs = list(parse_pipeline(pipeline))
+            specs = list(parse_pipeline(expanded))
         except ArgSpecParseError as e:
             reason = str(e).strip().splitlines()[-1].strip()
             raise InvalidArgumentError(
@@ -86,7 +96,8 @@ def resolve(pipeline: str | Sequence[PassSpec]) -> list[ModulePass]:
         for spec in specs:
             factory = available.get(spec.name)
             if factory is None:
-                known = ", ".join([*PIPELINES, *sorted(RASPIR_UNIVERSE.all_passes)])
+                ours = sorted(set(available) - set(get_all_passes()))
+                known = ", ".join([*PIPELINES, *ours])
                 raise InvalidArgumentError(
                     f"unknown pass or pipeline '{spec.name}' (known: {known})"
                 )

@@ -8,8 +8,6 @@ line on stderr and exit status 1; ``--debug`` shows the Python traceback.
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import inspect
 import signal
 import sys
@@ -29,35 +27,12 @@ class CliError(RaspirError):
 
 def load_program(spec: str) -> Any:
     """Resolve ``module:function`` or ``file.py:function`` and call the function."""
-    target, sep, func_name = spec.rpartition(":")
-    if not sep or not target or not func_name:
-        raise CliError(
-            f"PROGRAM must look like 'package.module:function' or 'file.py:function', "
-            f"got '{spec}'"
-        )
-    if target.endswith(".py") or "/" in target:
-        path = Path(target)
-        if not path.is_file():
-            raise CliError(f"program file '{target}' does not exist")
-        if path.suffix != ".py":
-            raise CliError(f"program file '{target}' is not a Python file (.py)")
-        module_spec = importlib.util.spec_from_file_location(path.stem, path)
-        if module_spec is None or module_spec.loader is None:
-            raise CliError(f"cannot load program file '{target}'")
-        module = importlib.util.module_from_spec(module_spec)
-        sys.path.insert(0, str(path.parent.resolve()))
-        try:
-            module_spec.loader.exec_module(module)
-        finally:
-            sys.path.pop(0)
-    else:
-        try:
-            module = importlib.import_module(target)
-        except ImportError as e:
-            raise CliError(f"cannot import module '{target}': {e}") from e
-    function = getattr(module, func_name, None)
-    if function is None:
-        raise CliError(f"'{target}' has no attribute '{func_name}'")
+    from raspir.plugins import import_attribute
+
+    try:
+        function = import_attribute(spec)
+    except InvalidArgumentError as e:
+        raise CliError(str(e)) from e.__cause__
     if not callable(function):
         raise CliError(f"'{spec}' is not a function")
     try:
@@ -115,11 +90,25 @@ def _add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--pipeline",
         metavar="PASSES",
-        help="comma-separated passes to run instead (ending at la for compile)",
+        help="comma-separated passes to run instead (ending at la for compile); "
+        "-O0 and -O2 may stand as items: --pipeline=-O2,my-pass",
+    )
+    parser.add_argument(
+        "--load-pass",
+        metavar="MODULE:CLASS",
+        action="append",
+        default=[],
+        help="make a pass class available to --pipeline (module:Class or "
+        "file.py:Class; repeatable)",
     )
 
 
 def _pipeline(args: argparse.Namespace) -> str:
+    """The pipeline asked for, after registering the passes ``--load-pass`` names."""
+    from raspir.plugins import load_pass
+
+    for spec in args.load_pass:
+        load_pass(spec)
     return args.pipeline if args.pipeline is not None else f"-O{args.level}"
 
 

@@ -168,11 +168,28 @@ class RaspirOptMain(xDSLOptMain):
             help="show Python tracebacks for errors",
         )
         arg_parser.add_argument(
+            "--load-pass",
+            action="append",
+            default=[],
+            metavar="MODULE:CLASS",
+            help="make a pass class available to -p (module:Class or "
+            "file.py:Class; repeatable)",
+        )
+        arg_parser.add_argument(
             "--weights",
             default=None,
             metavar="FILE.npz",
             help="side table of the external weights of la IR read as input",
         )
+
+    def register_all_passes(self) -> None:
+        """Installed plug-ins come from xDSL's discovery; add the passes loaded
+        in this process (``--load-pass``)."""
+        super().register_all_passes()
+        from raspir.plugins import available_passes
+
+        for name, factory in available_passes().items():
+            self.available_passes.setdefault(name, factory)
 
     def parse_chunk(
         self, chunk: IO[bytes], file_extension: str, start_offset: int = 0
@@ -219,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
+        _load_passes(argv)
         with warnings.catch_warnings(record=True) as caught:
             RaspirOptMain(
                 description="raspir modular optimizer driver", args=argv
@@ -238,6 +256,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             raise
         print(f"raspir-opt: error: {_describe(e)}", file=sys.stderr)
         sys.exit(1)
+
+
+def _load_passes(argv: Sequence[str] | None) -> None:
+    """Register the ``--load-pass`` classes before the pipeline is read."""
+    from raspir.plugins import load_pass
+
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--load-pass", action="append", default=[])
+    for spec in early.parse_known_args(argv)[0].load_pass:
+        load_pass(spec)
 
 
 def _describe(error: Exception) -> str:
