@@ -26,6 +26,12 @@ import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
 from xdsl.utils.exceptions import PassFailedException
 
 from raspir.dialects import la
@@ -85,6 +91,25 @@ def diagonal_breaks(model: la.ModelOp) -> int:
     return breaks
 
 
+class OrderResidualByFirstRead(RewritePattern):
+    """Permute one ``la.model``; a model already in order is left alone, so
+    the walker that applies the pattern stops."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, model: la.ModelOp, rewriter: PatternRewriter) -> None:
+        for symbol, weight in model.weights.items():
+            if not weight.value.has_values:
+                raise PassFailedException(
+                    f"la-block-diagonalize: weight @{symbol} is external and has "
+                    "no values; read la IR with --weights FILE.npz to bind them"
+                )
+        reads = first_reads(model)
+        order = sorted(range(len(reads)), key=lambda i: (reads[i], i))
+        if order != sorted(order):
+            permute(model, order)
+            rewriter.notify_op_modified(model)
+
+
 @dataclass(frozen=True)
 class LaBlockDiagonalizePass(ModulePass):
     """Permute residual coordinates into first-read order (exact)."""
@@ -92,16 +117,7 @@ class LaBlockDiagonalizePass(ModulePass):
     name = "la-block-diagonalize"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for model in [m for m in op.walk() if isinstance(m, la.ModelOp)]:
-            for symbol, weight in model.weights.items():
-                if not weight.value.has_values:
-                    raise PassFailedException(
-                        f"{self.name}: weight @{symbol} is external and has no "
-                        "values; read la IR with --weights FILE.npz to bind them"
-                    )
-            reads = first_reads(model)
-            order = sorted(range(len(reads)), key=lambda i: (reads[i], i))
-            permute(model, order)
+        PatternRewriteWalker(OrderResidualByFirstRead()).rewrite_module(op)
 
 
 def permute(model: la.ModelOp, order: list[int]) -> None:
