@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import json
 import signal
 import sys
 import warnings
@@ -200,6 +201,94 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_or_program(args: argparse.Namespace):
+    """The model ``MODEL`` names: a saved model directory, or a program that is
+    compiled here (``--vocab`` and ``--max-seq-len`` then required)."""
+    from raspir.backend.model import FILES, load
+
+    path = Path(args.model)
+    if path.is_dir() and (path / FILES["info"]).is_file():
+        for flag in ("vocab", "max_seq_len"):
+            if getattr(args, flag) is not None:
+                raise CliError(
+                    f"--{flag.replace('_', '-')} is for a program; '{path}' is a "
+                    "saved model"
+                )
+        return load(path), path.name
+    if path.is_dir():
+        raise CliError(f"'{path}' is a directory but not a saved raspir model")
+    if args.vocab is None or args.max_seq_len is None:
+        raise CliError(
+            f"'{args.model}' is a program: give --vocab and --max-seq-len to "
+            "compile it (or a directory written by raspir compile)"
+        )
+    from raspir.backend.compiler import compile_rasp_to_model
+
+    args.program = args.model
+    model = compile_rasp_to_model(
+        load_program(args.model),
+        parse_vocab(args.vocab),
+        args.max_seq_len,
+        **_settings(args),
+        pipeline=_pipeline(args),
+        stats=not args.sparsity,
+    )
+    return model, args.model.rpartition(":")[2]
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from raspir.backend.stats import stats_table
+
+    model, name = _model_or_program(args)
+    if args.heatmaps is not None:
+        from raspir.backend.sparsity import write_heatmaps
+
+        written = write_heatmaps(model, args.heatmaps, args.heatmap_format)
+        print(f"wrote {len(written)} heatmaps to {args.heatmaps}/", file=sys.stderr)
+    if args.sparsity:
+        from raspir.backend.sparsity import format_sparsity, model_sparsity
+
+        report = model_sparsity(model)
+        if args.json:
+            print(json.dumps({"model": name, **report.to_json()}, indent=2))
+        else:
+            print(f"{name}:")
+            print(format_sparsity(report))
+        return 0
+    if args.json:
+        stages = [{"stage": stage, **stats} for stage, stats in model.stage_stats]
+        print(
+            json.dumps(
+                {"model": name, "sizes": model.sizes.__dict__, "stages": stages},
+                indent=2,
+            )
+        )
+        return 0
+    print(model.summary(name))
+    if model.stage_stats:
+        print(stats_table(model.stage_stats))
+    return 0
+
+
+def cmd_compress(args: argparse.Namespace) -> int:
+    from raspir.backend.compress import compress_directory
+
+    source = Path(args.model)
+    out = (
+        Path(args.output)
+        if args.output
+        else source.with_name(f"{source.name}-w{args.width}")
+    )
+    options = {"seed": args.seed}
+    for name in ("steps", "learning_rate"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    model = compress_directory(source, args.width, out, **options)
+    print(model.summary(out.name))
+    print(f"  wrote {out}/: {', '.join(sorted(p.name for p in out.iterdir()))}")
+    return 0
+
+
 def parse_tokens(texts: Sequence[str], tokens: Sequence[Any]) -> list[Any]:
     """Command-line words as the model's tokens (``1`` is the int 1 when the
     vocab holds ints), by their printed form."""
@@ -223,6 +312,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from raspir.backend.model import load
 
     model = load(args.model)
+    if "lossy" in model.info:
+        accuracy = model.info["lossy"].get("accuracy", {}).get("positions")
+        shown = (
+            "" if accuracy is None else f", {100 * accuracy:.1f} % of positions right"
+        )
+        print(
+            f"raspir: warning: '{args.model}' is a LOSSY compressed model "
+            f"(residual width {model.info['lossy']['width']}{shown}): its output "
+            "may be wrong",
+            file=sys.stderr,
+        )
     encoder = model.input_encoder
     tokens = parse_tokens(args.tokens, encoder.values)
     if tokens[:1] == [encoder.bos_token] and type(tokens[0]) is type(encoder.bos_token):
@@ -273,6 +373,58 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_pipeline_arguments(compile_)
     compile_.set_defaults(run=cmd_compile)
+    stats = commands.add_parser(
+        "stats",
+        help="sizes of a model or program; with --sparsity, every weight matrix's "
+        "non-zeros, structure and FLOPs",
+    )
+    stats.add_argument(
+        "model",
+        metavar="MODEL",
+        help="a directory written by compile, or a program (module:function, "
+        "file.py:function) with --vocab and --max-seq-len",
+    )
+    stats.add_argument("--vocab", help="comma-separated tokens (for a program)")
+    stats.add_argument("--max-seq-len", type=int, help="longest input (for a program)")
+    stats.add_argument(
+        "--causal", action="store_true", help="compile for causal attention"
+    )
+    stats.add_argument("--bos", default=None, help="beginning-of-sequence token")
+    stats.add_argument("--pad", default=None, help="padding token")
+    stats.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    _add_pipeline_arguments(stats)
+    stats.add_argument(
+        "--sparsity",
+        action="store_true",
+        help="per weight matrix: shape, non-zeros, density, distinct values, "
+        "structure; per model: parameters, non-zeros, FLOPs dense and sparse",
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON for scripts")
+    stats.add_argument(
+        "--heatmaps",
+        metavar="DIR",
+        help="draw each weight matrix's non-zero pattern into DIR",
+    )
+    stats.add_argument(
+        "--heatmap-format", default="png", help="png (the default), svg or pdf"
+    )
+    stats.set_defaults(run=cmd_stats)
+    compress = commands.add_parser(
+        "compress",
+        help="LOSSY: learn a projection of a model's residual stream to a "
+        "narrower width (compiled weights frozen) and report its accuracy",
+    )
+    compress.add_argument("model", metavar="DIR", help="a directory written by compile")
+    compress.add_argument(
+        "--width", type=int, required=True, help="the compressed residual width"
+    )
+    compress.add_argument(
+        "-o", "--output", metavar="OUT", help="where to write it (DIR-wWIDTH)"
+    )
+    compress.add_argument("--steps", type=int, help="training steps")
+    compress.add_argument("--seed", type=int, default=0, help="training seed")
+    compress.add_argument("--learning-rate", type=float, help="optimiser step size")
+    compress.set_defaults(run=cmd_compress)
     run = commands.add_parser("run", help="run a compiled model on one input")
     run.add_argument("model", metavar="DIR", help="a directory written by compile")
     run.add_argument("tokens", metavar="TOKEN", nargs="+", help="the input (no BOS)")
