@@ -4,7 +4,8 @@ Compiles the 15 library programs at max_seq_len 20 with both pipelines, checks
 each ``-O2`` model with ``raspir.verify`` at every level, and takes Tracr's
 numbers for the same configurations from the last ``make bench``
 (``results/latest.json``), so the comparison is against a measurement, not a
-typed table. Run it after ``make bench``::
+typed table. The page ends with the opt-in passes for sparsity, measured by
+``sparsity_passes.py``. Run it after ``make bench``::
 
     .venv/bin/python benchmarks/optimizations.py
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from sparsity_passes import section as sparsity_section  # noqa: E402
 from worker import raspir_sizes  # noqa: E402
 
 import raspir  # noqa: E402
@@ -146,6 +148,7 @@ def main() -> None:
         lines.append(
             f"| {name} | {before:,} | {after:,} | {erasure:,} | {live:,} | {units:,} |"
         )
+    lines += ["", *sparsity_section()]
     out = HERE.parent / "docs" / "optimizations.md"
     out.write_text("\n".join(lines) + "\n")
     print(f"wrote {out}")

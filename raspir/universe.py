@@ -75,6 +75,18 @@ def _craft_eliminate_dead_directions() -> type[ModulePass]:
     return CraftEliminateDeadDirectionsPass
 
 
+def _craft_fold_embedding_mlps() -> type[ModulePass]:
+    from raspir.passes.craft_fold_embedding_mlps import CraftFoldEmbeddingMlpsPass
+
+    return CraftFoldEmbeddingMlpsPass
+
+
+def _craft_merge_hidden_units() -> type[ModulePass]:
+    from raspir.passes.craft_merge_hidden_units import CraftMergeHiddenUnitsPass
+
+    return CraftMergeHiddenUnitsPass
+
+
 def _rasp_choose_encodings() -> type[ModulePass]:
     from raspir.passes.rasp_choose_encodings import RaspChooseEncodingsPass
 
@@ -113,6 +125,8 @@ RASPIR_UNIVERSE = Universe(
         "convert-craft-to-la": _convert_craft_to_la,
         "craft-compress-residual": _craft_compress_residual,
         "craft-eliminate-dead-directions": _craft_eliminate_dead_directions,
+        "craft-fold-embedding-mlps": _craft_fold_embedding_mlps,
+        "craft-merge-hidden-units": _craft_merge_hidden_units,
         "rasp-choose-encodings": _rasp_choose_encodings,
         "rasp-fuse-maps": _rasp_fuse_maps,
         "rasp-legalize": _rasp_legalize,
