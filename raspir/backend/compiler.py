@@ -53,6 +53,7 @@ def compile_rasp_to_model(
     on_stage: Callable[[str, float], None] | None = None,
     stats: bool = False,
     dtype: str = "float32",
+    sparse: bool = False,
 ) -> CompiledModel:
     """Compile a RASP program to a transformer (Tracr's ``compile_rasp_to_model``).
 
@@ -66,7 +67,9 @@ def compile_rasp_to_model(
     stage to ``NN-stage.mlir`` files in that directory; ``print_ir`` prints it
     (to stdout, or to the stream given). ``on_stage(name, seconds)`` is called
     as each stage finishes. ``stats`` records the model's sizes after every
-    stage in ``CompiledModel.stage_stats`` (what each pass bought).
+    stage in ``CompiledModel.stage_stats`` (what each pass bought). ``sparse``
+    runs the model's weight products sparse (``info["execution"]``; the same
+    outputs, see ``CompiledModel.with_sparse_weights``).
     """
     del mlp_exactness
     timings: dict[str, float] = {}
@@ -123,7 +126,7 @@ def compile_rasp_to_model(
         ) from None
     started = time.perf_counter()
     compiled = CompiledModel.from_la(
-        model, ir={"rasp": rasp_text, "la": _text(final)}, pipeline=names
+        model, ir={"rasp": rasp_text, "la": _text(final)}, pipeline=names, sparse=sparse
     )
     timings["emit"] = time.perf_counter() - started
     if on_stage is not None:

@@ -104,21 +104,6 @@ near an optimum, and a lossless start must not be traded for a worse end."""
 # -- folding a projection into the weights --------------------------------------
 
 
-def _la_model(model: CompiledModel) -> la.ModelOp:
-    """The model's la IR with its weights bound (a fresh copy each call)."""
-    from raspir.universe import parse_module
-
-    text = model.ir.get("la")
-    if text is None:
-        raise InvalidArgumentError(
-            "the model has no la IR (la.mlir): compressing needs it to know which "
-            "weights read and which write the residual stream"
-        )
-    module = parse_module(text)
-    la.bind_weights(module, model.weights)
-    return la.model_of(module)
-
-
 def weight_roles(model: la.ModelOp) -> dict[str, str]:
     """Each weight symbol: ``"write"`` (it writes the residual) or ``"read"``."""
     roles: dict[str, str] = {}
@@ -162,7 +147,7 @@ def fold(
     weights, marked lossy (``lossy`` gives ``info["lossy"]``; by default it
     only names the method and the widths)."""
     _check_not_lossy(model)
-    exact = _la_model(model)
+    exact = model.la_model("compress it")
     width = len(exact.residual)
     projection = np.asarray(projection, dtype=np.float64)
     if projection.ndim != 2 or projection.shape[0] != width:
@@ -500,7 +485,7 @@ def learn_projections(
     import jax
     import jax.numpy as jnp
 
-    exact_la = _la_model(model)
+    exact_la = model.la_model("compress it")
     batch, terms, train, start, adam_init = _trainer(
         emit_source(exact_la),  # dense, whatever the given model runs as
         tuple(sorted(weight_roles(exact_la).items())),
@@ -588,7 +573,7 @@ def compress(
     """A LOSSY model of residual width ``width`` learned from ``model`` (see the
     module docstring); its ``info["lossy"]`` says how and how accurate it is."""
     _check_not_lossy(model)
-    exact = _la_model(model)
+    exact = model.la_model("compress it")
     full = len(exact.residual)
     if isinstance(width, bool) or not isinstance(width, int):
         raise InvalidArgumentError(f"width must be an integer, got {width!r}")

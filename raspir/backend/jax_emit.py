@@ -15,6 +15,38 @@ A float64 model's module computes in float64 however it is imported: its
 ``forward`` and ``load_params`` enter JAX's 64-bit mode (``jax.enable_x64``)
 for their own work only, so the caller's mode (and any other model in the
 process) is left as it was.
+
+Sparse execution (``emit_source(..., sparse=True)``, ``-t 'jax{sparse=true}'``):
+the module reads the same dense ``.npz`` and ``load_params()`` converts the
+weight of each product ``x @ w`` to the form that product runs in, named in
+the module's ``FORMS`` and in a comment at each sub-layer; the forward, its
+trace and the embedding lookups are the dense module's, and attention's scores
+and mixing stay dense. The form of an m×n weight, from the most non-zeros in
+one of its columns (k) and its share of non-zeros (``weight_form``):
+
+- ``gather`` when k ≤ max(1, ``GATHER_MAX_COLUMN_FILL`` · m): output column j
+  is the sum of k gathered columns of x, each scaled (k = 1: one gather and a
+  scale; an empty column scales by 0);
+- else, when the share is at most ``SPARSE_MAX_DENSITY``: ``scatter`` if every
+  row holds at most one non-zero (the rows of x that matter are gathered,
+  scaled and added into their columns), else a ``jax.experimental.sparse``
+  BCOO product (``bcoo_dot_general`` with x dense and w sparse);
+- else ``dense``.
+
+The thresholds are those of ``benchmarks/sparse.py`` (results/sparse.md): on
+its 30 models (every library program at max_seq_len 20; sort, hist and
+reverse at 8 → 128), run on a CPU with the forms of every pair of candidate
+values, 0.01 and 0.005 gave the lowest time over the dense time (geometric mean
+over the models of batch 1 and batch 64: 0.903; with fill 0, 0.02 or 0.05 it
+was 0.93, 0.918 and 0.934, with density 0, 0.02 or 0.05 0.906, 0.925 and
+0.959). Gathers cost tens of dense multiply-adds each on the CPU, so k of
+them pay only when k is a small share of the m terms a dense column sums;
+scatters and BCOO products gain a little at batch 1 and lose at batch 64, the
+more the denser the matrices they are given.
+
+Each form multiplies exactly the products the dense matmul does, at full
+precision, and adds them in another order: scores may move by the rounding of
+those sums (``sparse_score_tolerance``); one non-zero per column is bit-exact.
 """
 
 from __future__ import annotations
@@ -36,13 +68,15 @@ from raspir.dialects import la
 from raspir.dialects.values import Value, format_value, value_key
 from raspir.errors import RaspirError
 
-_RUNTIME = '''
+_DENSE_MATMUL = """
 _HIGHEST = jax.lax.Precision.HIGHEST
 
 
 def _matmul(x, w):
     return jnp.matmul(x, w, precision=_HIGHEST)
+"""
 
+_LAYERS = '''
 
 def _attention(x, keep, query, key, value, output, heads, key_size, value_size):
     """Softmax attention over the kept keys; returns (update, logits)."""
@@ -149,6 +183,108 @@ def decode(result, token_ids):
     return decoded
 '''
 
+_RUNTIME = _DENSE_MATMUL + _LAYERS
+
+_SPARSE_MATMUL = """
+_HIGHEST = jax.lax.Precision.HIGHEST
+
+
+class Gather:
+    \"\"\"A weight of ``shape`` with at most k non-zeros per column as k scaled
+    gathers: output column j is the sum over s < k of
+    x[..., index[s, j]] * scale[s, j] (a slot a column does not use has scale 0).\"\"\"
+
+    def __init__(self, index, scale, shape):
+        self.index, self.scale, self.shape = index, scale, shape
+
+
+class Scatter:
+    \"\"\"A weight of ``shape`` as its non-zeros (rows[i], columns[i], scale[i]):
+    the scaled rows of x are gathered, then added into the columns they feed.\"\"\"
+
+    def __init__(self, rows, columns, scale, shape):
+        self.rows, self.columns, self.scale, self.shape = rows, columns, scale, shape
+
+
+# Both pass through jax.jit as their arrays; the shape stays static.
+jax.tree_util.register_pytree_node(
+    Gather,
+    lambda w: ((w.index, w.scale), w.shape),
+    lambda shape, arrays: Gather(*arrays, shape),
+)
+jax.tree_util.register_pytree_node(
+    Scatter,
+    lambda w: ((w.rows, w.columns, w.scale), w.shape),
+    lambda shape, arrays: Scatter(*arrays, shape),
+)
+
+
+def _matmul(x, w):
+    \"\"\"x @ w with w in its form (FORMS); every product at full precision.\"\"\"
+    # The indices are in bounds: mode="clip" spares checking them on each call.
+    if isinstance(w, Gather):
+        out = jnp.take(x, w.index[0], axis=-1, mode="clip") * w.scale[0]
+        for slot in range(1, w.index.shape[0]):
+            out = out + jnp.take(x, w.index[slot], axis=-1, mode="clip") * w.scale[slot]
+        return out
+    if isinstance(w, Scatter):
+        out = jnp.zeros((*x.shape[:-1], w.shape[1]), x.dtype)
+        rows = jnp.take(x, w.rows, axis=-1, mode="clip") * w.scale
+        return out.at[..., w.columns].add(rows, mode="promise_in_bounds")
+    if isinstance(w, sparse.BCOO):
+        with jax.default_matmul_precision("highest"):
+            return sparse.bcoo_dot_general(
+                x, w, dimension_numbers=(((x.ndim - 1,), (0,)), ((), ()))
+            )
+    return jnp.matmul(x, w, precision=_HIGHEST)
+"""
+
+_SPARSE_CONVERSION = """
+
+def _gather(w):
+    columns, rows = np.nonzero(w.T)  # by column, then by row
+    slot = np.arange(len(columns)) - np.searchsorted(columns, columns)
+    k = int(slot.max(initial=0)) + 1
+    index = np.zeros((k, w.shape[1]), np.int32)
+    scale = np.zeros((k, w.shape[1]), w.dtype)
+    index[slot, columns] = rows
+    scale[slot, columns] = w[rows, columns]
+    return Gather(jnp.asarray(index), jnp.asarray(scale), w.shape)
+
+
+def _scatter(w):
+    rows, columns = np.nonzero(w)
+    return Scatter(
+        jnp.asarray(rows.astype(np.int32)),
+        jnp.asarray(columns.astype(np.int32)),
+        jnp.asarray(w[rows, columns]),
+        w.shape,
+    )
+
+
+def _bcoo(w):
+    rows, columns = np.nonzero(w)
+    indices = np.stack([rows, columns], axis=1).astype(np.int32)
+    return sparse.BCOO(
+        (jnp.asarray(w[rows, columns]), jnp.asarray(indices)),
+        shape=w.shape,
+        indices_sorted=True,
+        unique_indices=True,
+    )
+
+
+_CONVERT = {"gather": _gather, "scatter": _scatter, "bcoo": _bcoo, "dense": jnp.asarray}
+
+
+def sparse_params(table):
+    \"\"\"The forward's weights from the dense arrays of the .npz: each product's
+    weight in the form FORMS names; the embeddings (read by lookup) as arrays.\"\"\"
+    return {
+        name: _CONVERT[FORMS.get(name, "dense")](np.asarray(w))
+        for name, w in table.items()
+    }
+"""
+
 
 def _load_params(dtype: str) -> str:
     """``load_params``: a float64 model's weights become float64 JAX arrays."""
@@ -161,6 +297,21 @@ def load_params(path=None):
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), WEIGHTS_FILE)
     with np.load(path) as table{", jax.enable_x64(True)" if x64 else ""}:
         return {{name: jnp.asarray(table[name]) for name in table.files}}
+'''
+
+
+def _load_sparse_params(dtype: str) -> str:
+    """``load_params`` of the sparse module: the dense ``.npz``, converted."""
+    x64 = dtype == la.FLOAT64
+    return f'''
+
+def load_params(path=None):
+    """The weights{" (float64)" if x64 else ""}, from ``path`` or the file written beside this module,
+    each in the form its product runs in (FORMS)."""
+    if path is None:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), WEIGHTS_FILE)
+    with np.load(path) as table{", jax.enable_x64(True)" if x64 else ""}:
+        return sparse_params({{name: table[name] for name in table.files}})
 '''
 
 
@@ -191,20 +342,130 @@ def _list(values) -> str:
     return "[" + ", ".join(literal(v) for v in values) + "]"
 
 
-def emit_source(model: la.ModelOp, weights_file: str = "model.npz") -> str:
+GATHER_MAX_COLUMN_FILL = 0.01
+"""The gather form takes a matrix whose fullest column holds at most this share
+of its entries (or one non-zero): k gathers then do at most this share of a
+dense product's multiplies (the module docstring gives the measurements)."""
+
+SPARSE_MAX_DENSITY = 0.005
+"""The largest share of non-zeros a weight may have to run as a scatter or a
+BCOO product rather than dense (the module docstring gives the measurements)."""
+
+
+@dataclass(frozen=True)
+class WeightForm:
+    """How the sparse module multiplies by one weight matrix, and the counts
+    that chose it (``weight_form``)."""
+
+    form: str
+    """``gather``, ``scatter``, ``bcoo`` or ``dense`` (see the module docstring)."""
+    nonzeros: int
+    per_column: int
+    """The most non-zeros in one column (the gathers the gather form does)."""
+    per_row: int
+    density: float
+
+    def describe(self) -> str:
+        """The form and its reason, as the emitted module's comments give it."""
+        if self.form == "gather":
+            return f"gather ({self.per_column} per column)"
+        share = f"{100 * self.density:.2g} % non-zero"
+        if self.form == "scatter":
+            return f"scatter ({share}, one per row)"
+        return f"{self.form} ({share}, up to {self.per_column} per column)"
+
+
+def choose_form(
+    rows: int,
+    per_column: int,
+    per_row: int,
+    density: float,
+    column_fill: float = GATHER_MAX_COLUMN_FILL,
+    density_max: float = SPARSE_MAX_DENSITY,
+) -> str:
+    """The rule of the module docstring, on the counts of a matrix of ``rows``
+    rows (the thresholds are parameters so that the benchmark can weigh other
+    values)."""
+    if per_column <= max(1, column_fill * rows):
+        return "gather"
+    if density > density_max:
+        return "dense"
+    return "scatter" if per_row <= 1 else "bcoo"
+
+
+def weight_form(w: np.ndarray) -> WeightForm:
+    """The form of ``x @ w`` in the sparse module (``choose_form``)."""
+    nonzero = np.asarray(w) != 0
+    per_column = int(nonzero.sum(axis=0).max(initial=0))
+    per_row = int(nonzero.sum(axis=1).max(initial=0))
+    density = float(nonzero.mean()) if nonzero.size else 0.0
+    form = choose_form(w.shape[0], per_column, per_row, density)
+    return WeightForm(form, int(nonzero.sum()), per_column, per_row, density)
+
+
+SCORE_ULPS = 4
+"""Ulps of the score scale that one term of one sub-layer's sums may move the
+sparse module's scores by (``sparse_score_tolerance``)."""
+
+
+def sparse_score_tolerance(
+    dtype: str, terms: int, sublayers: int, scale: float = 1.0
+) -> float:
+    """How far the sparse module's scores may lie from the dense module's.
+
+    The forms multiply exactly the products the dense matmul does, but add them
+    in another order: a sum of n terms then moves by at most about n ulps of its
+    magnitude, and each sub-layer adds such a change to those it was passed.
+    So the bound is ``SCORE_ULPS`` · eps(dtype) · ``terms`` (the longest sum,
+    the most rows of a weight) · (``sublayers`` + 1, the unembedding) ·
+    ``scale`` (the scores' magnitude, at least 1)."""
+    eps = float(np.finfo(la.STORAGE[dtype]).eps)
+    return SCORE_ULPS * eps * terms * (sublayers + 1) * scale
+
+
+def _form_comments(op, refs: dict[str, str], forms: dict[str, WeightForm]) -> list[str]:
+    """One comment line per weight of a sub-layer: the form its product runs in."""
+    return [
+        f"    #   {role}: {forms[refs[role]].describe()}"
+        for role in op.WEIGHTS
+        if role in refs
+    ]
+
+
+def emit_source(
+    model: la.ModelOp, weights_file: str = "model.npz", sparse: bool = False
+) -> str:
     """The Python module of ``model``; its weights are read from ``weights_file``
-    (a name beside the module) by ``load_params()``."""
+    (a name beside the module) by ``load_params()``. ``sparse``: each weight
+    product runs in the form ``weight_form`` picks from the weights' values
+    (which must be bound: a ValueError says which is not)."""
     embed, unembed = model.embed, model.output
     assert isinstance(unembed, la.UnembedOp)
     tokens = list(embed.tokens.data)
     keys = [value_key(t) for t in tokens]
     labels = [la.residual_label(d) for d in model.residual]
     x64 = model.float_dtype == la.FLOAT64
+    forms: dict[str, WeightForm] = {}
+    if sparse:
+        table = la.weight_table(model)
+        products = [s for op in model.sublayers for s in op.weight_refs().values()]
+        products.append(unembed.table.root_reference.data)
+        forms = {symbol: weight_form(table[symbol]) for symbol in products}
     lines = [
         f'"""A transformer compiled by raspir: {model.num_layers} '
         f"layer{'' if model.num_layers == 1 else 's'}, residual width {len(labels)}.",
         "",
         *(["It computes in float64 (in JAX's 64-bit mode).", ""] if x64 else []),
+        *(
+            [
+                "Its weight products run sparse: load_params() converts each weight of",
+                "the .npz to the form FORMS names (gathers, a scatter, a BCOO product",
+                "or a dense one).",
+                "",
+            ]
+            if sparse
+            else []
+        ),
         "    params = load_params()                    # the .npz beside this file",
         '    ids = [encode(["BOS-token", ...])]        # a batch of token-id lists',
         "    decode(forward(params, ids), ids)         # [[BOS, y1, y2, ...]]",
@@ -218,6 +479,7 @@ def emit_source(model: la.ModelOp, weights_file: str = "model.npz") -> str:
         "import jax",
         "import jax.numpy as jnp",
         "import numpy as np",
+        *(["from jax.experimental import sparse"] if sparse else []),
         "",
         f"TOKENS = {_list(tokens)}",
         "# token id i is TOKENS[i]",
@@ -233,8 +495,26 @@ def emit_source(model: la.ModelOp, weights_file: str = "model.npz") -> str:
         f"NUM_LAYERS = {model.num_layers}",
         f"WEIGHTS_FILE = {weights_file!r}",
         *([f'DTYPE = "{la.FLOAT64}"'] if x64 else []),
-        _RUNTIME.rstrip(),
-        _load_params(model.float_dtype).rstrip(),
+        *(
+            [
+                "# the form of each weight product (the embeddings are lookups)",
+                "FORMS = {",
+                *(f'    "{symbol}": "{f.form}",' for symbol, f in forms.items()),
+                "}",
+            ]
+            if sparse
+            else []
+        ),
+    ]
+    if sparse:
+        lines += [
+            (_SPARSE_MATMUL + _LAYERS).rstrip(),
+            _SPARSE_CONVERSION.rstrip(),
+            _load_sparse_params(model.float_dtype).rstrip(),
+        ]
+    else:
+        lines += [_RUNTIME.rstrip(), _load_params(model.float_dtype).rstrip()]
+    lines += [
         *([_FORWARD_64.rstrip()] if x64 else []),
         "",
         "",
@@ -260,6 +540,7 @@ def emit_source(model: la.ModelOp, weights_file: str = "model.npz") -> str:
                 lines += [
                     f"    # layer {op.layer.data} attention: heads "
                     f"{', '.join(format_value(h) for h in op.head_labels)}",
+                    *(_form_comments(op, refs, forms) if sparse else []),
                     f"    out, logits = _attention(x, keep, {args}, "
                     f"{len(op.head_labels)}, {op.key_size.data}, {op.value_size.data})",
                 ]
@@ -274,6 +555,7 @@ def emit_source(model: la.ModelOp, weights_file: str = "model.npz") -> str:
                 blocks = ", ".join(f"{format_value(lab)} ({w})" for lab, w in op.blocks)
                 lines += [
                     f"    # layer {op.layer.data} mlp: {blocks}",
+                    *(_form_comments(op, refs, forms) if sparse else []),
                     f"    out = _mlp(x, {args})",
                 ]
             else:
@@ -287,8 +569,11 @@ def emit_source(model: la.ModelOp, weights_file: str = "model.npz") -> str:
             "    layer_outputs.append(out)",
         ]
     read = "[..., 0]" if unembed.is_numerical else ""
+    table_symbol = unembed.table.root_reference.data
+    if sparse:
+        lines.append(f"    # unembed: {forms[table_symbol].describe()}")
     lines += [
-        f'    result = _matmul(x, params["{unembed.table.root_reference.data}"]){read}',
+        f'    result = _matmul(x, params["{table_symbol}"]){read}',
         "    if not trace:",
         "        return result",
         "    return result, {",
@@ -345,6 +630,9 @@ class JaxTarget(Target):
     name = "jax"
 
     weights: str = ""
+    sparse: bool = False
+    """Emit the sparse module (``-t 'jax{sparse=true}'``): the weights' values
+    must be bound, since they choose each product's form."""
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         try:
@@ -360,4 +648,11 @@ class JaxTarget(Target):
                     f"-t jax: {e}; read la IR with --weights FILE.npz to bind them"
                 ) from None
             write_npz(self.weights, table, model.float_dtype)
-        output.write(emit_source(model, name))
+        try:
+            source = emit_source(model, name, sparse=self.sparse)
+        except ValueError as e:
+            raise RaspirError(
+                f"-t jax{{sparse=true}}: {e}; the sparse forms are chosen from the "
+                "values: read la IR with --weights FILE.npz to bind them"
+            ) from None
+        output.write(source)

@@ -13,6 +13,11 @@ model shares one compiled XLA program per batch size.
 A float64 model runs (and holds its weights on the device) inside
 ``jax.enable_x64``, entered around each call only, so the process's JAX mode
 and the float32 models beside it are unaffected.
+
+A model executes ``dense`` (every weight product a dense matmul) or ``sparse``
+(``info["execution"]``): a sparse model's module converts each dense weight to
+the form its product runs in (``jax_emit.weight_form``: gathers, a scatter, a
+BCOO product or dense) and gives the same outputs and trace.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ FILES = {
     "la": "la.mlir",
 }
 """What ``save`` writes (the IR files when the model knows its IR)."""
+
+EXECUTIONS = {False: "dense", True: "sparse"}
+"""``info["execution"]`` by whether the weight products run sparse."""
 
 
 @dataclass(frozen=True)
@@ -195,7 +203,9 @@ def tracr_params(model: la.ModelOp) -> dict[str, dict[str, np.ndarray]]:
     return params
 
 
-def _info(model: la.ModelOp, sizes: Sizes, pipeline: Sequence[str]) -> dict[str, Any]:
+def _info(
+    model: la.ModelOp, sizes: Sizes, pipeline: Sequence[str], execution: str
+) -> dict[str, Any]:
     from raspir import __version__
 
     unembed = model.output
@@ -213,6 +223,7 @@ def _info(model: la.ModelOp, sizes: Sizes, pipeline: Sequence[str]) -> dict[str,
         "max_seq_len": model.max_seq_len.data,
         "causal": model.is_causal,
         "dtype": model.float_dtype,
+        "execution": execution,
         "output": {
             "encoding": unembed.encoding.data,
             "values": [plain(v) for v in unembed.values.data],
@@ -284,8 +295,25 @@ class CompiledModel:
                 f"unknown model dtype '{self.dtype}' (expected float32 or float64)"
             )
         self._forward = jax.jit(namespace["forward"], static_argnames=("trace",))
+        # A sparse module converts the dense weights to its products' forms.
+        convert = namespace.get("sparse_params")
+        self.execution: str = EXECUTIONS[convert is not None]
+        """How the weight products run: ``dense`` or ``sparse``."""
+        recorded = self.info.get("execution", "dense")
+        if recorded != self.execution:
+            raise InvalidArgumentError(
+                f"the model description says execution '{recorded}' but its "
+                f"module runs {self.execution}"
+            )
+        if "execution" not in self.info:  # saved before execution was recorded
+            self.info = {**self.info, "execution": self.execution}
         with jax_mode(self.dtype):
-            self._device_params = {k: jnp.asarray(v) for k, v in self.weights.items()}
+            if convert is not None:
+                self._device_params = convert(self.weights)
+            else:
+                self._device_params = {
+                    k: jnp.asarray(v) for k, v in self.weights.items()
+                }
         sizes = self.info["sizes"]
         self.sizes = Sizes(**sizes)
         self.residual_labels: list[str] = list(self.info["residual_labels"])
@@ -309,14 +337,53 @@ class CompiledModel:
         *,
         ir: dict[str, str] | None = None,
         pipeline: Sequence[str] = (),
+        sparse: bool = False,
     ) -> CompiledModel:
+        """The model of ``model``; ``sparse``: its weight products run sparse."""
         params = tracr_params(model)
         return cls(
-            source=emit_source(model, FILES["weights"]),
+            source=emit_source(model, FILES["weights"], sparse=sparse),
             weights=la.weight_table(model),
-            info=_info(model, sizes_of(model, params), pipeline),
+            info=_info(model, sizes_of(model, params), pipeline, EXECUTIONS[sparse]),
             ir=dict(ir or {}),
             params=params,
+        )
+
+    def la_model(self, purpose: str = "describe its layers") -> la.ModelOp:
+        """The model's la IR with its weights bound (a fresh copy each call);
+        ``purpose`` says in the error what needed it."""
+        if "la" not in self.ir:
+            raise InvalidArgumentError(
+                f"this model has no la IR to {purpose} (it was loaded without "
+                f"{FILES['la']})"
+            )
+        from raspir.universe import parse_module
+
+        module = parse_module(self.ir["la"], FILES["la"])
+        try:
+            la.bind_weights(module, self.weights)
+        except ValueError as e:
+            raise InvalidArgumentError(
+                f"the model's weights do not match its la IR: {e}"
+            ) from None
+        return la.model_of(module)
+
+    def with_sparse_weights(self) -> CompiledModel:
+        """This model with its weight products running sparse: the same weights,
+        outputs and trace, another module (a sparse model returns itself).
+        It is emitted from the model's la IR, which a model loaded from a
+        directory without ``la.mlir`` lacks."""
+        if self.execution == "sparse":
+            return self
+        model = self.la_model("emit its sparse module from")
+        return CompiledModel(
+            source=emit_source(model, FILES["weights"], sparse=True),
+            weights=self.weights,
+            info={**self.info, "execution": "sparse"},
+            ir=dict(self.ir),
+            timings=dict(self.timings),
+            stage_stats=list(self.stage_stats),
+            params=self.params,
         )
 
     # -- Tracr's API ---------------------------------------------------------
@@ -419,8 +486,11 @@ class CompiledModel:
             f"layer, key size {s.key_size}), residual width {s.residual_width}, "
             f"MLP hidden {s.mlp_hidden} (widest layer {s.max_mlp_hidden})"
             + (f", {self.dtype}" if self.dtype != la.FLOAT32 else ""),
-            f"  parameters {s.params:,} ({s.nonzeros:,} non-zero, {share:.1f} %)",
+            f"  parameters {s.params:,} ({s.nonzeros:,} non-zero, {share:.1f} %)"
+            + (", sparse execution" if self.execution == "sparse" else ""),
         ]
+        if "lossy" in self.info:
+            lines.append("  " + lossy_line(self.info["lossy"]))
         if self.timings:
             stages = ", ".join(f"{k} {v:.3f} s" for k, v in self.timings.items())
             lines.append(f"  time: {stages} (total {sum(self.timings.values()):.2f} s)")
@@ -510,6 +580,22 @@ def _params_from_file(path: Path) -> dict[str, dict[str, np.ndarray]]:
 
 
 __all__ = ["CompiledModel", "ModelConfig", "ModelOutput", "load"]
+
+
+def lossy_line(lossy: dict[str, Any]) -> str:
+    """What a lossy model's description says about it, in one line."""
+    line = (
+        f"LOSSY: residual compressed from width {lossy.get('from_width', '?')} to "
+        f"{lossy.get('width', '?')} by a learned projection; outputs may be wrong"
+    )
+    accuracy = lossy.get("accuracy")
+    if accuracy:
+        line += (
+            f" (right on {100 * accuracy['positions']:.1f} % of positions and "
+            f"{100 * accuracy['sequences']:.1f} % of sequences of "
+            f"{accuracy['inputs']:,} inputs)"
+        )
+    return line
 
 
 def _count(n: int, noun: str) -> str:

@@ -443,23 +443,8 @@ class _Matrix:
 
 
 def _la_model(model: CompiledModel) -> tuple[la.ModelOp, Params]:
-    """The model's la IR, parsed with its weights bound, and its Tracr params."""
-    from raspir.universe import parse_module
-
-    text = model.ir.get("la")
-    if text is None:
-        raise InvalidArgumentError(
-            "the model carries no la IR, so its layers cannot be described "
-            "(a model saved without la.mlir)"
-        )
-    module = parse_module(text, "la.mlir")
-    try:
-        la.bind_weights(module, model.weights)
-    except ValueError as e:
-        raise InvalidArgumentError(
-            f"the model's weights do not match its la IR: {e}"
-        ) from None
-    ir = la.model_of(module)
+    """The model's la IR, with its weights bound, and its Tracr params."""
+    ir = model.la_model()
     return ir, model.params or tracr_params(ir)
 
 

@@ -313,14 +313,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     model = load(args.model)
     if "lossy" in model.info:
-        accuracy = model.info["lossy"].get("accuracy", {}).get("positions")
-        shown = (
-            "" if accuracy is None else f", {100 * accuracy:.1f} % of positions right"
-        )
+        from raspir.backend.model import lossy_line
+
         print(
-            f"raspir: warning: '{args.model}' is a LOSSY compressed model "
-            f"(residual width {model.info['lossy']['width']}{shown}): its output "
-            "may be wrong",
+            f"raspir: warning: '{args.model}': {lossy_line(model.info['lossy'])}",
             file=sys.stderr,
         )
     encoder = model.input_encoder

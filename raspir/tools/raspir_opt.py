@@ -227,7 +227,11 @@ class RaspirOptMain(xDSLOptMain):
         if spec.name == "jax" and "weights" not in spec.parameters:
             if self.args.output_file is not None:
                 weights = str(Path(self.args.output_file).with_suffix(".npz"))
-                self.args.target = f"jax{{weights={json.dumps(weights)}}}"
+                # The target's other options (sparse=true) are kept.
+                options = self.args.target.strip().removeprefix("jax").strip()
+                options = options.removeprefix("{").removesuffix("}").split()
+                options.append(f"weights={json.dumps(weights)}")
+                self.args.target = f"jax{{{' '.join(options)}}}"
         return super().output_resulting_program(prog)
 
 

@@ -50,12 +50,6 @@ PASS_FILE = """
     """
 
 
-def la_model(model: raspir.CompiledModel) -> la.ModelOp:
-    module = parse_module(model.ir["la"])
-    la.bind_weights(module, model.weights)
-    return la.model_of(module)
-
-
 def test_installed_plugin_pass_is_found_by_pipelines():
     passes = resolve("-O2,la-block-diagonalize")
     assert [p.name for p in passes] == [
@@ -92,7 +86,7 @@ def test_block_diagonalize_moves_weights_towards_the_diagonal(name, before, afte
     ordered = raspir.compile_rasp_to_model(
         *settings, pipeline="-O2,la-block-diagonalize"
     )
-    assert (diagonal_breaks(la_model(plain)), diagonal_breaks(la_model(ordered))) == (
+    assert (diagonal_breaks(plain.la_model()), diagonal_breaks(ordered.la_model())) == (
         before,
         after,
     )
