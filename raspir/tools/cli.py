@@ -190,6 +190,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         print_ir=args.print_ir_after_all,
         on_stage=on_stage,
         stats=args.stats,
+        sparse=args.sparse,
     )
     model.save(out)
     print(model.summary(name))
@@ -366,6 +367,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--stats",
         action="store_true",
         help="print the model's sizes after every pass",
+    )
+    compile_.add_argument(
+        "--sparse",
+        action="store_true",
+        help="emit the forward pass with sparse weight products (gathers, "
+        "scatters, BCOO), exact against the dense one",
     )
     _add_pipeline_arguments(compile_)
     compile_.set_defaults(run=cmd_compile)

@@ -1,4 +1,5 @@
-"""``raspir stats`` and ``raspir compress``, run as subprocesses (started together)."""
+"""``raspir stats``, ``raspir compress`` and ``raspir compile --sparse``, run as
+subprocesses (started together)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ def results(saved, tmp_path_factory):
             "bad-format": [
                 *RASPIR, "stats", str(saved), "--heatmaps", str(pictures / "x"),
                 "--heatmap-format", "bmpx",
+            ],
+            "sparse": [
+                *RASPIR, "compile", *PROGRAM, "--sparse", "-o", str(saved.parent / "sp")
             ],
             "compress-wide": [*RASPIR, "compress", str(saved), "--width", "99"],
             "compress": [
@@ -109,3 +113,13 @@ def test_compress_writes_a_model_labelled_lossy(results, saved):
     ran = run([*RASPIR, "run", str(saved.parent / "narrow"), "a", "x"])
     assert ran.returncode == 0
     assert "LOSSY: residual compressed from width" in ran.stderr
+
+
+def test_compile_sparse_writes_a_sparse_model_that_runs(results, saved):
+    _, r = results
+    assert r["sparse"].returncode == 0, r["sparse"].stderr
+    assert "sparse execution" in r["sparse"].stdout
+    sparse = load(saved.parent / "sp")
+    assert sparse.execution == "sparse"
+    inputs = [["compiler_bos", "a", "x", "x", "b"], ["compiler_bos", "x"]]
+    assert sparse.apply_batch(inputs) == load(saved).apply_batch(inputs)
