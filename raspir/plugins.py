@@ -82,7 +82,13 @@ def register_pass(cls: Any) -> type[ModulePass]:
 
 def load_pass(spec: str) -> type[ModulePass]:
     """Import ``module:Class`` or ``path/to/file.py:Class`` and register the pass."""
-    return register_pass(import_attribute(spec, "--load-pass", "Class", "pass file"))
+    found = import_attribute(spec, "--load-pass", "Class", "pass file")
+    if not (isinstance(found, type) and issubclass(found, ModulePass)):
+        raise InvalidArgumentError(
+            f"--load-pass '{spec}' is not a pass class (it is of type "
+            f"{type(found).__name__}); a pass is a subclass of xdsl.passes.ModulePass"
+        )
+    return register_pass(found)
 
 
 def import_attribute(
