@@ -251,9 +251,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
         report = model_sparsity(model)
         if args.json:
-            print(json.dumps({"model": name, **report.to_json()}, indent=2))
+            lossy = {"lossy": model.info["lossy"]} if "lossy" in model.info else {}
+            print(json.dumps({"model": name, **lossy, **report.to_json()}, indent=2))
         else:
             print(f"{name}:")
+            if "lossy" in model.info:
+                from raspir.backend.model import lossy_line
+
+                print(lossy_line(model.info["lossy"]))
             print(format_sparsity(report))
         return 0
     if args.json:

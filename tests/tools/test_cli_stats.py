@@ -110,7 +110,19 @@ def test_compress_writes_a_model_labelled_lossy(results, saved):
     assert model.sizes.residual_width == 4
     assert model.info["lossy"]["width"] == 4
     assert "LOSSY" in r["compress"].stdout
-    ran = run([*RASPIR, "run", str(saved.parent / "narrow"), "a", "x"])
+    narrow = str(saved.parent / "narrow")
+    ran = run_all(
+        {
+            "run": [*RASPIR, "run", narrow, "a", "x"],
+            "stats": [*RASPIR, "stats", narrow, "--sparsity"],
+        }
+    )
+    assert (
+        ran["stats"]
+        .stdout.splitlines()[1]
+        .startswith("LOSSY: residual compressed from width")
+    )
+    ran = ran["run"]
     assert ran.returncode == 0
     assert "LOSSY: residual compressed from width" in ran.stderr
 
