@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from xdsl.utils.exceptions import PassFailedException
 
 from raspir.errors import UnsupportedProgramError
-from raspir.pipeline import O0, O2
+from raspir.pipeline import O0, O2, resolve
 from raspir.testing.programs import ProgramSpec, program_specs
 from raspir.verification import verify
 
@@ -113,7 +113,8 @@ def _reason(error: Exception) -> str:
 
 
 def check(spec: ProgramSpec, pipeline: str = "-O2", stats: Stats | None = None) -> None:
-    """Compile ``spec`` through ``pipeline``; raise ``Miscompilation`` if any level
+    """Compile ``spec`` through ``pipeline`` (a name of ``PIPELINES`` or a
+    pipeline text); raise ``Miscompilation`` if any level
     or the JAX model disagrees with the evaluator. Refusals are counted."""
     stats = stats if stats is not None else Stats()
     cases = inputs_for(spec)
@@ -125,7 +126,7 @@ def check(spec: ProgramSpec, pipeline: str = "-O2", stats: Stats | None = None) 
                 spec.vocab,
                 spec.max_seq_len,
                 inputs=cases,
-                passes=PIPELINES[pipeline],
+                passes=PIPELINES.get(pipeline) or resolve(pipeline),
                 check_model=True,
                 causal=spec.causal,
             )
@@ -149,8 +150,10 @@ def run(
     max_seq_len: int = 5,
     max_ops: int = 6,
     causal: bool | None = None,
+    pipeline: str | None = None,
 ) -> Stats:
-    """Check ``programs`` random programs; deterministic when ``seed`` is None."""
+    """Check ``programs`` random programs; deterministic when ``seed`` is None.
+    Each goes through ``pipeline``, or through -O0 or -O2 drawn at random."""
     stats = Stats()
     # Random programs often build a SequenceMap of one s-op twice; the eDSL's
     # advice about it is noise here.
@@ -165,7 +168,7 @@ def run(
     )
     @given(
         spec=program_specs(max_ops, max_seq_len, causal),
-        pipeline=st.sampled_from(sorted(PIPELINES)),
+        pipeline=st.sampled_from(sorted(PIPELINES) if pipeline is None else [pipeline]),
     )
     def one(spec: ProgramSpec, pipeline: str) -> None:
         check(spec, pipeline, stats)
@@ -195,6 +198,11 @@ def main(argv: list[str] | None = None) -> None:
         help="compile for causal attention (mixed: one program in four)",
     )
     parser.add_argument(
+        "--pipeline",
+        help="the passes to check (default: -O0 or -O2 at random), e.g. "
+        "-O2,la-block-diagonalize",
+    )
+    parser.add_argument(
         "--examples", action="store_true", help="print a program for each refusal"
     )
     args = parser.parse_args(argv)
@@ -212,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
             args.max_seq_len,
             args.max_ops,
             {"mixed": None, "yes": True, "no": False}[args.causal],
+            args.pipeline,
         )
     except Miscompilation as e:
         print(f"MISCOMPILATION\n{e}", file=sys.stderr)
