@@ -31,7 +31,7 @@ one of its columns (k) and its share of non-zeros (``weight_form``):
   row holds at most one non-zero (the rows of x that matter are gathered,
   scaled and added into their columns), else a ``jax.experimental.sparse``
   BCOO product (``bcoo_dot_general`` with x dense and w sparse);
-- else ``dense``.
+- else ``dense`` (so is a matrix without entries: 0 rows or 0 columns).
 
 The thresholds are those of ``benchmarks/sparse.py`` (results/sparse.md): on
 its 30 models (every library program at max_seq_len 20; sort, hist and
@@ -399,7 +399,12 @@ def weight_form(w: np.ndarray) -> WeightForm:
     per_column = int(nonzero.sum(axis=0).max(initial=0))
     per_row = int(nonzero.sum(axis=1).max(initial=0))
     density = float(nonzero.mean()) if nonzero.size else 0.0
-    form = choose_form(w.shape[0], per_column, per_row, density)
+    # A matrix without entries (a head whose values are nothing) has nothing
+    # to gather from: its product is an empty matmul.
+    if nonzero.size == 0:
+        form = "dense"
+    else:
+        form = choose_form(w.shape[0], per_column, per_row, density)
     return WeightForm(form, int(nonzero.sum()), per_column, per_row, density)
 
 

@@ -252,6 +252,24 @@ def test_the_rule_at_its_thresholds() -> None:
     assert jax_emit.weight_form(column(most + 1, extra_in_row_0=True)).form == "bcoo"
     full = jax_emit.weight_form(np.ones((rows, rows), np.float32))
     assert (full.density, full.form) == (1.0, "dense")
+    for empty in [(0, 3), (3, 0)]:
+        assert jax_emit.weight_form(np.zeros(empty, np.float32)).form == "dense"
+
+
+def test_a_head_that_writes_nothing_runs_sparse() -> None:
+    """A mean of an s-op that is 0 everywhere: its head has value size 0, so
+    its value and output weights have no entries (found by random programs)."""
+    zero = rasp.numerical(rasp.Map(lambda t: 0, rasp.tokens))
+    mean = rasp.numerical(
+        rasp.Aggregate(
+            rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ), zero, default=0
+        )
+    )
+    dense = compile_rasp_to_model(mean, {0}, 1)
+    sparse = dense.with_sparse_weights()
+    assert sparse.module["FORMS"]["transformer/layer_0/attn/linear/w"] == "dense"
+    inputs = [["compiler_bos"], ["compiler_bos", 0]]
+    assert sparse.apply_batch(inputs) == dense.apply_batch(inputs)
 
 
 # -- float64, files, standalone, errors ---------------------------------------
