@@ -344,6 +344,11 @@ def _draw_composite(draw, d: _Draft) -> None:
         d.add_selector(Node(kind, (first, draw(st.sampled_from(d.selectors)))))
 
 
+def _scalars(values) -> list:
+    """The values an aggregate's default may take (no tuples), in order."""
+    return [v for v in _sorted(values or ()) if not isinstance(v, tuple)]
+
+
 def _draw_aggregate(draw, d: _Draft) -> None:
     selector = draw(st.sampled_from(d.selectors))
     source = draw(st.sampled_from(d.sops))
@@ -351,8 +356,7 @@ def _draw_aggregate(draw, d: _Draft) -> None:
         default = draw(st.sampled_from([0, 0, None, -1, 2.5]))
         values = None
     else:
-        scalars = [v for v in _sorted(source.values or ()) if not isinstance(v, tuple)]
-        default = draw(st.sampled_from([None, *scalars[:2]]))
+        default = draw(st.sampled_from([None, *_scalars(source.values)[:2]]))
         values = None if source.values is None else source.values | {default}
     node = Node("aggregate", (selector, source.index), (default,), source.numerical)
     d.add_sop(node, values)
@@ -370,7 +374,7 @@ def _draw_extremum(draw, d: _Draft) -> None:
         default = draw(st.sampled_from([0, -1, 2.5]))
         values = None if source.values is None else source.values | {default}
     else:
-        default = draw(st.sampled_from([None, *_sorted(source.values or ())[:1]]))
+        default = draw(st.sampled_from([None, *_scalars(source.values)[:1]]))
         values = (source.values or frozenset()) | {default}
     node = Node(kind, (selector, source.index), (default,), source.numerical)
     d.add_sop(node, values)

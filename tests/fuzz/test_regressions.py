@@ -6,8 +6,10 @@ way: every level and the emitted model against the evaluator.
 
 from __future__ import annotations
 
+from hypothesis import given, seed, settings
+
 from raspir import rasp
-from raspir.testing.programs import Table
+from raspir.testing.programs import Table, program_specs
 from raspir.verification import verify
 
 EVERY_PIPELINE = ("-O0", "-O2")
@@ -60,3 +62,13 @@ def test_a_head_selecting_every_pair_leaves_bos_silent():
     program = rasp.numerical(rasp.Aggregate(before, share, default=0))
     report = verify(program, {"a", "b"}, 4, check_model=True)
     assert report.exact, report
+
+
+@seed(8)
+@settings(max_examples=300, database=None, deadline=None)
+@given(spec=program_specs(max_ops=8, max_seq_len=6))
+def test_every_drawn_program_builds(spec):
+    """A max or min over tuple values once drew a tuple default, which RASP
+    refuses (defaults are scalars): the generator crashed instead of testing.
+    This seed drew one within its first 300 programs."""
+    spec.build()
