@@ -22,7 +22,9 @@ TOLERANCE = 1e-4
 """Numerical outputs: within TOLERANCE x max(1, largest expected magnitude)."""
 
 
-def accepted_inputs(name: str, max_seq_len: int, program, count: int, seed: int = 0):
+def accepted_inputs(
+    name: str, max_seq_len: int, program, count: int, seed: int | str = 0
+):
     """``count`` random inputs the evaluator accepts, with their expected outputs."""
     entry, rng = LIB_PROGRAMS[name], random.Random(seed)
     cases = []

@@ -20,7 +20,6 @@ import functools
 import importlib.util
 import json
 import math
-import random
 
 import jax
 import numpy as np
@@ -32,6 +31,8 @@ from raspir.backend.model import FILES, CompiledModel, load
 from raspir.dialects.values import value_key
 from raspir.errors import InvalidArgumentError
 from raspir.testing.library import LIB_PROGRAMS
+
+from .test_compiled_exactness import accepted_inputs
 
 N = 5
 SAMPLES = 20
@@ -55,16 +56,7 @@ def models(name: str) -> tuple[rasp.SOp, CompiledModel, CompiledModel]:
 
 def cases(name: str, program: rasp.SOp) -> list[tuple[list, list]]:
     """SAMPLES random inputs the evaluator accepts, with its outputs."""
-    entry, rng = LIB_PROGRAMS[name], random.Random(f"sparse/{name}")
-    out = []
-    for _ in range(50 * SAMPLES):
-        xs = entry.random_input(rng, N)
-        try:
-            out.append((xs, list(rasp.evaluate(program, xs))))
-        except Exception:  # noqa: BLE001 - the evaluator rejects this input
-            continue
-        if len(out) == SAMPLES:
-            break
+    out = accepted_inputs(name, N, program, SAMPLES, seed=f"sparse/{name}")
     assert len(out) == SAMPLES
     return out
 
