@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import raspir  # noqa: E402
-from raspir.pipeline import O2  # noqa: E402
+from raspir.pipeline import O2, inserted  # noqa: E402
 from raspir.testing.library import LIB_PROGRAMS  # noqa: E402
 
 N = 20
@@ -56,7 +56,7 @@ def with_passes(*placements: Placement) -> list[str]:
     """-O2 with each pass inserted right after the pass it belongs after."""
     out = list(O2)
     for p in placements:
-        out.insert(out.index(p.after) + 1, p.name)
+        out = inserted(p.name, p.after, out)
     return out
 
 
@@ -197,8 +197,8 @@ def section(rows=None) -> list[str]:
         "benchmarks/sparsity_passes.py` rewrites this section; "
         "`benchmarks/optimizations.py` writes it with the rest of the page). Two "
         "opt-in passes that are not in `-O2` trade size against the density of "
-        "what is left; add them with `pipeline=[...]` (`raspir.pipeline.O2` "
-        "with the pass inserted) or `raspir-opt -p`. The 15 library programs at "
+        "what is left; add them with `pipeline=raspir.pipeline.inserted(name, "
+        "after)` or `raspir-opt -p`. The 15 library programs at "
         f"max_seq_len {N}: each cell is `-O2` alone, or `-O2 → -O2 with the pass` "
         "where they differ. `density`: non-zeros over parameters (as Tracr "
         f"counts them). `exact`: `raspir verify` on {SAMPLES} random inputs at "

@@ -58,6 +58,21 @@ DEFAULT = O2
 
 PassSpec = str | ModulePass
 
+
+def inserted(name: str, after: str, pipeline: Sequence[str] = O2) -> list[str]:
+    """``pipeline`` (by default ``-O2``) with the pass spec ``name`` right after
+    the first pass named ``after``: how an opt-in pass joins a pipeline."""
+    names = [spec.split("{")[0] for spec in pipeline]
+    if after not in names:
+        raise InvalidArgumentError(
+            f"cannot insert {name} after {after}: the pipeline has no such pass "
+            f"({', '.join(names)})"
+        )
+    out = list(pipeline)
+    out.insert(names.index(after) + 1, name)
+    return out
+
+
 _PIPELINE_ITEM = re.compile(
     "(?:(?<=^)|(?<=,))(" + "|".join(map(re.escape, PIPELINES)) + ")(?=,|$)"
 )

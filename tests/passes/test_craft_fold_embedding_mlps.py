@@ -20,7 +20,7 @@ from raspir.dialects import craft
 from raspir.errors import UnsupportedProgramError
 from raspir.frontend.rasp_import import to_rasp_ir
 from raspir.passes.craft_eliminate_dead_directions import reads, writes
-from raspir.pipeline import O2, stages
+from raspir.pipeline import O2, inserted, stages
 from raspir.testing import fuzz
 from raspir.testing.library import LIB_PROGRAMS
 from raspir.testing.programs import program_specs
@@ -28,7 +28,7 @@ from raspir.testing.programs import program_specs
 PASS = "craft-fold-embedding-mlps"
 N = 4
 AFTER = "convert-sa-to-craft"
-FOLDING = [*O2[: O2.index(AFTER) + 1], PASS, *O2[O2.index(AFTER) + 1 :]]
+FOLDING = inserted(PASS, AFTER)
 """-O2 with the pass right after the craft lowering."""
 
 

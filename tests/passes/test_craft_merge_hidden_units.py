@@ -17,7 +17,7 @@ import raspir
 from raspir.dialects import craft
 from raspir.frontend.rasp_import import to_rasp_ir
 from raspir.passes.craft_merge_hidden_units import merge
-from raspir.pipeline import O2, stages
+from raspir.pipeline import inserted, stages
 from raspir.testing import fuzz
 from raspir.testing.library import LIB_PROGRAMS
 from raspir.testing.programs import program_specs
@@ -25,7 +25,7 @@ from raspir.testing.programs import program_specs
 PASS = "craft-merge-hidden-units"
 N = 4
 AFTER = "craft-compress-residual"
-MERGING = [*O2[: O2.index(AFTER) + 1], PASS, *O2[O2.index(AFTER) + 1 :]]
+MERGING = inserted(PASS, AFTER)
 """-O2 with the pass right after residual compression."""
 
 

@@ -21,7 +21,7 @@ from xdsl.passes import ModulePass
 import raspir
 from raspir.dialects import la
 from raspir.errors import InvalidArgumentError
-from raspir.pipeline import O2, resolve
+from raspir.pipeline import O2, inserted, resolve
 from raspir.plugins import load_pass, register_pass
 from raspir.testing.library import LIB_PROGRAMS
 from raspir.universe import parse_module
@@ -236,4 +236,20 @@ def test_load_pass_from_a_file_on_the_command_lines(tmp_path):
     assert "test-reverse-residual" in opt["opt-unknown"].stderr
     assert opt["opt-bad"].stderr == (
         "raspir-opt: error: pass file 'nowhere.py' does not exist\n"
+    )
+
+
+def test_inserted_places_a_pass_after_another():
+    placed = inserted("la-block-diagonalize", "schedule-layers")
+    at = placed.index("la-block-diagonalize")
+    assert placed[at - 1] == "schedule-layers{narrow=true}"
+    assert placed[:at] + placed[at + 1 :] == list(O2)
+    assert inserted("x", "convert-craft-to-la", ["convert-craft-to-la"]) == [
+        "convert-craft-to-la",
+        "x",
+    ]
+    with pytest.raises(InvalidArgumentError) as caught:
+        inserted("x", "nowhere", ["cse", "dce"])
+    assert str(caught.value) == (
+        "cannot insert x after nowhere: the pipeline has no such pass (cse, dce)"
     )
