@@ -31,8 +31,6 @@ import argparse
 import datetime
 import json
 import math
-import os
-import platform
 import random
 import statistics
 import sys
@@ -44,6 +42,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+import bench  # noqa: E402
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
@@ -475,20 +474,10 @@ def render_rule(results: dict) -> list[str]:
 
 
 def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    """The benchmark harness's description of the machine, with JAX's device."""
     device = jax.devices()[0]
     return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
+        **bench.machine(),
         "jax": jax.__version__,
         "device": f"{device.platform.upper()} ({device.device_kind})",
     }

@@ -22,6 +22,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from worker import raspir_sizes  # noqa: E402
+
 import raspir  # noqa: E402
 from raspir.pipeline import O2, inserted  # noqa: E402
 from raspir.testing.library import LIB_PROGRAMS  # noqa: E402
@@ -65,14 +67,11 @@ CONFIGS["both"] = with_passes(FOLD, MERGE)
 
 
 def sizes(model) -> dict[str, float]:
-    s = model.sizes
+    """The model's sizes under this page's column names (density derived)."""
+    s = raspir_sizes(model)
     return {
-        "layers": s.layers,
-        "residual": s.residual_width,
-        "mlp": s.mlp_hidden,
-        "params": s.params,
-        "nonzeros": s.nonzeros,
-        "density": s.nonzeros / s.params,
+        **{key: s[key] for key, _ in COLUMNS if key != "density"},
+        "density": s["nonzeros"] / s["params"],
     }
 
 

@@ -32,7 +32,7 @@ from raspir.dialects.values import value_key
 from raspir.errors import InvalidArgumentError
 from raspir.testing.library import LIB_PROGRAMS
 
-from .test_compiled_exactness import accepted_inputs
+from .test_compiled_exactness import accepted_inputs, assert_exact
 
 N = 5
 SAMPLES = 20
@@ -95,16 +95,7 @@ def assert_same_outputs(sparse: list, dense: list, allowed: float) -> None:
 
 def assert_agrees_with_evaluator(actual: list, expected: list, xs) -> None:
     magnitudes = [abs(e) for e in expected if isinstance(e, int | float)]
-    allowed = EVALUATOR_TOLERANCE * max([1.0, *magnitudes])
-    for a, e in zip(actual, expected, strict=True):
-        if value_key(a) == value_key(e):
-            continue
-        numbers = isinstance(a, float) and isinstance(e, int | float)
-        assert numbers and math.isfinite(e) and abs(a - e) <= allowed, (
-            xs,
-            actual,
-            expected,
-        )
+    assert_exact(actual, expected, xs, EVALUATOR_TOLERANCE * max([1.0, *magnitudes]))
 
 
 def trace_shapes(model: CompiledModel, ids: np.ndarray):
