@@ -183,13 +183,12 @@ class RaspirOptMain(xDSLOptMain):
         )
 
     def register_all_passes(self) -> None:
-        """Installed plug-ins come from xDSL's discovery; add the passes loaded
-        in this process (``--load-pass``)."""
-        super().register_all_passes()
+        """Every installed universe's passes (xDSL's discovery, done once by
+        ``raspir.plugins``) and those loaded in this process (``--load-pass``)."""
         from raspir.plugins import available_passes
 
         for name, factory in available_passes().items():
-            self.available_passes.setdefault(name, factory)
+            self.register_pass(name, factory)
 
     def parse_chunk(
         self, chunk: IO[bytes], file_extension: str, start_offset: int = 0
