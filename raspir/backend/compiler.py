@@ -20,7 +20,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from raspir.backend.model import CompiledModel, make_directory
 from raspir.backend.stats import stage_stats as measure
-from raspir.dialects import la
+from raspir.dialects import la, sa
 from raspir.dialects.values import Value
 from raspir.errors import InvalidArgumentError, UnsupportedProgramError
 from raspir.frontend.rasp_import import COMPILER_BOS, COMPILER_PAD, to_rasp_ir
@@ -107,12 +107,15 @@ def compile_rasp_to_model(
     rasp_text = _text(module)
     names: list[str] = []
     final = module
+    scheduled = None  # the last sa-level snapshot: what convert-sa-to-craft read
     started = time.perf_counter()
     try:
         for index, (name, snapshot) in enumerate(stages(module, pipeline), start=1):
             names.append(name)
             record(index, name, snapshot, started)
             final = snapshot
+            if isinstance(snapshot.body.block.first_op, sa.ProgramOp):
+                scheduled = snapshot
             started = time.perf_counter()
     except PassFailedException as e:
         raise UnsupportedProgramError(str(e)) from None
@@ -125,9 +128,10 @@ def compile_rasp_to_model(
             f"{', '.join(O0)})"
         ) from None
     started = time.perf_counter()
-    compiled = CompiledModel.from_la(
-        model, ir={"rasp": rasp_text, "la": _text(final)}, pipeline=names, sparse=sparse
-    )
+    ir = {"rasp": rasp_text, "la": _text(final)}
+    if scheduled is not None:
+        ir["sa"] = _text(scheduled)
+    compiled = CompiledModel.from_la(model, ir=ir, pipeline=names, sparse=sparse)
     timings["emit"] = time.perf_counter() - started
     if on_stage is not None:
         on_stage("emit", timings["emit"])

@@ -509,6 +509,16 @@ class _Builder:
         return craft.UnembedOp(owner.encoding, craft.TableAttr(rows))
 
 
+def residual_names(program: sa.ProgramOp) -> dict[SSAValue, str]:
+    """The residual name the pass gives each s-op of ``program`` that has
+    directions: its label, made unique (``x``, ``x_2``...) in the order the
+    construction asks for them. Tools that relate a model's residual stream to
+    the program (``raspir.backend.anatomy``) read names from here."""
+    builder = _Builder(program)
+    builder.build()
+    return dict(builder.names)
+
+
 @dataclass(frozen=True)
 class ConvertSaToCraftPass(ModulePass):
     """Build the weights of every scheduled ``sa.program`` as a ``craft.model``."""
