@@ -46,6 +46,7 @@ FILES = {
     "weights": "model.npz",
     "info": "model.json",
     "rasp": "rasp.mlir",
+    "sa": "sa.mlir",
     "la": "la.mlir",
 }
 """What ``save`` writes (the IR files when the model knows its IR)."""
@@ -274,7 +275,8 @@ class CompiledModel:
     info: dict[str, Any]
     """Settings, labels and sizes (what ``save`` writes as ``model.json``)."""
     ir: dict[str, str] = field(default_factory=dict)
-    """IR text by level (``rasp``, ``la``) when known."""
+    """IR text by level when known: ``rasp`` (the program as imported), ``sa``
+    (as scheduled: what the craft blocks were built from) and ``la``."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per compile stage (not saved: it differs from run to run)."""
     stage_stats: list[tuple[str, dict]] = field(default_factory=list)
@@ -527,7 +529,7 @@ def load(directory: str | Path) -> CompiledModel:
         )
     ir = {
         level: (path / FILES[level]).read_text()
-        for level in ("rasp", "la")
+        for level in ("rasp", "sa", "la")
         if (path / FILES[level]).is_file()
     }
     try:
