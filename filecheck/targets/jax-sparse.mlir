@@ -73,8 +73,8 @@ la.model vocab {"a", "b"} max_seq_len 2 bos "compiler_bos" pad "compiler_pad" {
 // CHECK: """A transformer compiled by raspir: 1 layer, residual width 8.
 // CHECK-EMPTY:
 // CHECK-NEXT: Its weight products run sparse: load_params() converts each weight of
-// CHECK-NEXT: the .npz to the form FORMS names (gathers, a scatter, a BCOO product
-// CHECK-NEXT: or a dense one).
+// CHECK-NEXT: the weights file to the form FORMS names (gathers, a scatter, a BCOO
+// CHECK-NEXT: product or a dense one).
 // CHECK: import os
 // CHECK-EMPTY:
 // CHECK-NEXT: import jax
@@ -84,6 +84,7 @@ la.model vocab {"a", "b"} max_seq_len 2 bos "compiler_bos" pad "compiler_pad" {
 // CHECK-EMPTY:
 // CHECK-NEXT: TOKENS = ['a', 'b', 'compiler_bos', 'compiler_pad']
 // CHECK: WEIGHTS_FILE = 'model.npz'
+// CHECK-NEXT: DTYPE = "float32"
 // CHECK-NEXT: # the form of each weight product (the embeddings are lookups)
 // CHECK-NEXT: FORMS = {
 // CHECK-NEXT:     "transformer/layer_0/attn/query/w": "gather",
@@ -95,7 +96,8 @@ la.model vocab {"a", "b"} max_seq_len 2 bos "compiler_bos" pad "compiler_pad" {
 // CHECK-NEXT:     "unembed/w": "gather",
 // CHECK-NEXT: }
 // CHECK: def load_params(path=None):
-// CHECK:         return sparse_params({name: table[name] for name in table.files})
+// CHECK:     table = _read_weights(path)
+// CHECK-NEXT:     return sparse_params(table)
 // CHECK: def forward(params, token_ids, trace=False):
 // CHECK:     residuals, layer_outputs, attn_logits = [], [], []
 // CHECK-NEXT:     # layer 0 attention: heads "hist"

@@ -81,6 +81,7 @@ la.model vocab {"a", "b"} max_seq_len 2 bos "compiler_bos" pad "compiler_pad" {
 // CHECK-NEXT: RESIDUAL_LABELS = ['tokens:compiler_bos', 'tokens:a', 'tokens:b', 'one', 'hist.inverse_width', 'hist:0', 'hist:1', 'hist:2']
 // CHECK-NEXT: NUM_LAYERS = 1
 // CHECK-NEXT: WEIGHTS_FILE = 'model.npz'
+// CHECK-NEXT: DTYPE = "float32"
 // CHECK: def forward(params, token_ids, trace=False):
 // CHECK-NEXT:     """Output scores (batch, positions, values); numerical: (batch, positions)."""
 // CHECK-NEXT:     token_ids = jnp.asarray(token_ids)
@@ -171,6 +172,7 @@ la.model vocab {1, 2} max_seq_len 2 bos "BOS" pad "PAD" causal {
 // CHECK-NEXT: RESIDUAL_LABELS = ['tokens:BOS', 'one', 'x', 'w', 'y']
 // CHECK-NEXT: NUM_LAYERS = 2
 // CHECK-NEXT: WEIGHTS_FILE = 'model.npz'
+// CHECK-NEXT: DTYPE = "float32"
 // CHECK: def forward(params, token_ids, trace=False):
 // CHECK-NEXT:     """Output scores (batch, positions, values); numerical: (batch, positions)."""
 // CHECK-NEXT:     token_ids = jnp.asarray(token_ids)

@@ -3,8 +3,11 @@
 The module imports only numpy and jax (and the standard library). It holds the
 model's constants (token order, BOS/PAD ids, output values, residual labels)
 and one ``forward(params, token_ids, trace=False)`` with the layers unrolled,
-each commented with the s-ops it computes. The weights go to an ``.npz`` keyed
-by the la weight symbols (Tracr's parameter names). The in-process model
+each commented with the s-ops it computes. The weights go to an ``.npz``
+(``write_npz``) or a ``.safetensors`` (``write_safetensors``) keyed by the la
+weight symbols (Tracr's parameter names); the module's ``load_params`` reads
+either, by its suffix. The constants, ``encode`` and ``decode`` are those every
+emitted module shares (``module_text``). The in-process model
 (``raspir.backend.model``) executes this same source, so what a user ships is
 what raspir tested.
 
@@ -17,7 +20,7 @@ for their own work only, so the caller's mode (and any other model in the
 process) is left as it was.
 
 Sparse execution (``emit_source(..., sparse=True)``, ``-t 'jax{sparse=true}'``):
-the module reads the same dense ``.npz`` and ``load_params()`` converts the
+the module reads the same dense weights and ``load_params()`` converts the
 weight of each product ``x @ w`` to the form that product runs in, named in
 the module's ``FORMS`` and in a comment at each sub-layer; the forward, its
 trace and the embedding lookups are the dense module's, and attention's scores
@@ -52,7 +55,6 @@ those sums (``sparse_score_tolerance``); one non-zero per column is bit-exact.
 from __future__ import annotations
 
 import io
-import math
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,8 +66,8 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.target import Target
 
+from raspir.backend import module_text
 from raspir.dialects import la
-from raspir.dialects.values import Value, format_value, value_key
 from raspir.errors import RaspirError
 
 _DENSE_MATMUL = """
@@ -97,90 +99,6 @@ def _mlp(x, fst, snd):
 def _no_attention(x):
     b, t, _ = x.shape
     return jnp.zeros_like(x), jnp.zeros((b, 0, t, t), x.dtype)
-
-
-def encode(tokens):
-    """Token ids of one input that starts with BOS (PAD may only end it)."""
-    if isinstance(tokens, np.ndarray) and tokens.ndim == 1:
-        tokens = tokens.tolist()
-    # A string or a mapping iterates, but not as a sequence of tokens.
-    if isinstance(tokens, (str, bytes, dict, set, frozenset, np.ndarray)) or not (
-        hasattr(tokens, "__iter__")
-    ):
-        shown = repr(tokens) if len(repr(tokens)) <= 40 else repr(tokens)[:37] + "..."
-        raise ValueError(
-            f"input must be a list of tokens such as [{BOS!r}, ...], "
-            f"got {shown} (type {type(tokens).__name__})"
-        )
-    # numpy scalars count as their Python value
-    tokens = [t.item() if isinstance(t, np.generic) else t for t in tokens]
-    if not tokens:
-        raise ValueError(f"input is empty; it must start with the BOS token {BOS!r}")
-    if not _same(tokens[0], BOS):
-        raise ValueError(f"input must start with the BOS token {BOS!r}")
-    if len(tokens) > MAX_SEQ_LEN + 1:
-        raise ValueError(
-            f"input has {len(tokens) - 1} tokens after BOS, "
-            f"more than max_seq_len {MAX_SEQ_LEN}"
-        )
-    ids = [BOS_ID]
-    for position, token in enumerate(tokens[1:]):
-        index = next((i for i, t in enumerate(TOKENS) if _same(t, token)), None)
-        if index is None or index == BOS_ID:
-            raise ValueError(
-                f"token {token!r} at position {position} is not in the vocab"
-                + _why_not(token, index)
-            )
-        if index != PAD_ID and ids[-1] == PAD_ID:
-            raise ValueError(
-                f"token {token!r} at position {position} follows PAD; "
-                "PAD may only end an input"
-            )
-        ids.append(index)
-    return ids
-
-
-def _why_not(token, index):
-    """The near miss behind an unknown token: BOS inside the input, or a vocab
-    token of another type with the same spelling or value (1, 1.0, "1")."""
-    if index == BOS_ID:
-        return " (BOS may only start an input)"
-    for i, t in enumerate(TOKENS):
-        numbers = all(isinstance(v, (int, float)) for v in (t, token))
-        if i not in (BOS_ID, PAD_ID) and (str(t) == str(token) or (numbers and t == token)):
-            return f" (the vocab has the {type(t).__name__} {t!r}; tokens match by type)"
-    return ""
-
-
-def _same(a, b):
-    """Type-exact equality of vocabulary values (1, 1.0 and True differ)."""
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
-        return True  # every NaN is one value
-    return type(a) is type(b) and a == b and (
-        not isinstance(a, float) or str(a) == str(b)
-    )
-
-
-def decode(result, token_ids):
-    """Decoded outputs, one list per input: BOS first, PAD positions as PAD."""
-    result, token_ids = np.asarray(result), np.asarray(token_ids)
-    decoded = []
-    for scores, ids in zip(result, token_ids):
-        row = [BOS]
-        for position in range(1, len(ids)):
-            if ids[position] == PAD_ID:
-                row.append(PAD)
-            elif OUTPUT_ENCODING == "numerical":
-                row.append(float(scores[position]))
-            elif not OUTPUT_VALUES:
-                row.append(None)
-            else:
-                best = int(np.argmax(scores[position]))
-                row.append(OUTPUT_VALUES[best] if scores[position, best] > 0.5 else None)
-        decoded.append(row)
-    return decoded
 '''
 
 _RUNTIME = _DENSE_MATMUL + _LAYERS
@@ -277,8 +195,9 @@ _CONVERT = {"gather": _gather, "scatter": _scatter, "bcoo": _bcoo, "dense": jnp.
 
 
 def sparse_params(table):
-    \"\"\"The forward's weights from the dense arrays of the .npz: each product's
-    weight in the form FORMS names; the embeddings (read by lookup) as arrays.\"\"\"
+    \"\"\"The forward's weights from the dense arrays of the weights file: each
+    product's weight in the form FORMS names; the embeddings (read by lookup) as
+    arrays.\"\"\"
     return {
         name: _CONVERT[FORMS.get(name, "dense")](np.asarray(w))
         for name, w in table.items()
@@ -286,32 +205,26 @@ def sparse_params(table):
 """
 
 
-def _load_params(dtype: str) -> str:
-    """``load_params``: a float64 model's weights become float64 JAX arrays."""
+def _load_params(dtype: str, sparse: bool) -> str:
+    """``load_params``: the weights file read by its suffix; a float64 model's
+    weights become float64 JAX arrays, the sparse module's take their forms."""
     x64 = dtype == la.FLOAT64
+    if sparse:
+        arrays = "sparse_params(table)"
+    else:
+        arrays = "{name: jnp.asarray(w) for name, w in table.items()}"
+    convert = (
+        f"with jax.enable_x64(True):\n        return {arrays}"
+        if x64
+        else f"return {arrays}"
+    )
     return f'''
 
 def load_params(path=None):
-    """The weights{" (float64)" if x64 else ""}, from ``path`` or the file written beside this module."""
-    if path is None:
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), WEIGHTS_FILE)
-    with np.load(path) as table{", jax.enable_x64(True)" if x64 else ""}:
-        return {{name: jnp.asarray(table[name]) for name in table.files}}
-'''
-
-
-def _load_sparse_params(dtype: str) -> str:
-    """``load_params`` of the sparse module: the dense ``.npz``, converted."""
-    x64 = dtype == la.FLOAT64
-    return f'''
-
-def load_params(path=None):
-    """The weights{" (float64)" if x64 else ""}, from ``path`` or the file written beside this module,
-    each in the form its product runs in (FORMS)."""
-    if path is None:
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), WEIGHTS_FILE)
-    with np.load(path) as table{", jax.enable_x64(True)" if x64 else ""}:
-        return sparse_params({{name: table[name] for name in table.files}})
+    """The weights{" (float64)" if x64 else ""}, from ``path`` or WEIGHTS_FILE beside this module
+    (an .npz or a .safetensors){", each in the form its product runs in (FORMS)" if sparse else ""}."""
+    table = _read_weights(path)
+    {convert}
 '''
 
 
@@ -327,19 +240,6 @@ def forward(params, token_ids, trace=False):
     with jax.enable_x64(True):
         return _forward(params, token_ids, trace)
 '''
-
-
-def literal(v: Value) -> str:
-    """A Python literal that evaluates to exactly ``v``."""
-    if isinstance(v, float) and not math.isfinite(v):
-        return f'float("{v}")'
-    if isinstance(v, tuple):
-        return "(" + "".join(literal(x) + ", " for x in v).rstrip(" ") + ")"
-    return repr(v)
-
-
-def _list(values) -> str:
-    return "[" + ", ".join(literal(v) for v in values) + "]"
 
 
 GATHER_MAX_COLUMN_FILL = 0.01
@@ -446,9 +346,6 @@ def emit_source(
     (which must be bound: a ValueError says which is not)."""
     embed, unembed = model.embed, model.output
     assert isinstance(unembed, la.UnembedOp)
-    tokens = list(embed.tokens.data)
-    keys = [value_key(t) for t in tokens]
-    labels = [la.residual_label(d) for d in model.residual]
     x64 = model.float_dtype == la.FLOAT64
     forms: dict[str, WeightForm] = {}
     if sparse:
@@ -458,20 +355,21 @@ def emit_source(
         forms = {symbol: weight_form(table[symbol]) for symbol in products}
     lines = [
         f'"""A transformer compiled by raspir: {model.num_layers} '
-        f"layer{'' if model.num_layers == 1 else 's'}, residual width {len(labels)}.",
+        f"layer{'' if model.num_layers == 1 else 's'}, residual width "
+        f"{len(model.residual)}.",
         "",
         *(["It computes in float64 (in JAX's 64-bit mode).", ""] if x64 else []),
         *(
             [
                 "Its weight products run sparse: load_params() converts each weight of",
-                "the .npz to the form FORMS names (gathers, a scatter, a BCOO product",
-                "or a dense one).",
+                "the weights file to the form FORMS names (gathers, a scatter, a BCOO",
+                "product or a dense one).",
                 "",
             ]
             if sparse
             else []
         ),
-        "    params = load_params()                    # the .npz beside this file",
+        "    params = load_params()                    # WEIGHTS_FILE, beside this file",
         '    ids = [encode(["BOS-token", ...])]        # a batch of token-id lists',
         "    decode(forward(params, ids), ids)         # [[BOS, y1, y2, ...]]",
         "",
@@ -486,20 +384,7 @@ def emit_source(
         "import numpy as np",
         *(["from jax.experimental import sparse"] if sparse else []),
         "",
-        f"TOKENS = {_list(tokens)}",
-        "# token id i is TOKENS[i]",
-        f"BOS = {literal(model.bos.data)}",
-        f"PAD = {literal(model.pad.data)}",
-        f"BOS_ID = {keys.index(value_key(model.bos.data))}",
-        f"PAD_ID = {keys.index(value_key(model.pad.data))}",
-        f"MAX_SEQ_LEN = {model.max_seq_len.data}",
-        f"CAUSAL = {model.is_causal}",
-        f'OUTPUT_ENCODING = "{unembed.encoding.data}"',
-        f"OUTPUT_VALUES = {_list(unembed.values.data)}",
-        f"RESIDUAL_LABELS = {labels!r}",
-        f"NUM_LAYERS = {model.num_layers}",
-        f"WEIGHTS_FILE = {weights_file!r}",
-        *([f'DTYPE = "{la.FLOAT64}"'] if x64 else []),
+        *module_text.constants(model, weights_file),
         *(
             [
                 "# the form of each weight product (the embeddings are lookups)",
@@ -514,12 +399,13 @@ def emit_source(
     if sparse:
         lines += [
             (_SPARSE_MATMUL + _LAYERS).rstrip(),
+            module_text.CODEC.rstrip(),
             _SPARSE_CONVERSION.rstrip(),
-            _load_sparse_params(model.float_dtype).rstrip(),
         ]
     else:
-        lines += [_RUNTIME.rstrip(), _load_params(model.float_dtype).rstrip()]
+        lines += [_RUNTIME.rstrip(), module_text.CODEC.rstrip()]
     lines += [
+        _load_params(model.float_dtype, sparse).rstrip(),
         *([_FORWARD_64.rstrip()] if x64 else []),
         "",
         "",
@@ -540,34 +426,22 @@ def emit_source(
         args = ", ".join(
             f'params["{refs[role]}"]' for role in op.WEIGHTS if role in refs
         )
+        lines.append(module_text.sublayer_comment(op))
+        if sparse and refs:
+            lines += _form_comments(op, refs, forms)
         if isinstance(op, la.AttentionOp):
             if refs:
-                lines += [
-                    f"    # layer {op.layer.data} attention: heads "
-                    f"{', '.join(format_value(h) for h in op.head_labels)}",
-                    *(_form_comments(op, refs, forms) if sparse else []),
+                lines.append(
                     f"    out, logits = _attention(x, keep, {args}, "
-                    f"{len(op.head_labels)}, {op.key_size.data}, {op.value_size.data})",
-                ]
+                    f"{len(op.head_labels)}, {op.key_size.data}, {op.value_size.data})"
+                )
             else:
-                lines += [
-                    f"    # layer {op.layer.data} attention: empty",
-                    "    out, logits = _no_attention(x)",
-                ]
+                lines.append("    out, logits = _no_attention(x)")
             lines.append("    attn_logits.append(logits)")
+        elif refs:
+            lines.append(f"    out = _mlp(x, {args})")
         else:
-            if refs:
-                blocks = ", ".join(f"{format_value(lab)} ({w})" for lab, w in op.blocks)
-                lines += [
-                    f"    # layer {op.layer.data} mlp: {blocks}",
-                    *(_form_comments(op, refs, forms) if sparse else []),
-                    f"    out = _mlp(x, {args})",
-                ]
-            else:
-                lines += [
-                    f"    # layer {op.layer.data} mlp: empty",
-                    "    out = jnp.zeros_like(x)",
-                ]
+            lines.append("    out = jnp.zeros_like(x)")
         lines += [
             "    x = x + out",
             "    residuals.append(x)",
@@ -625,6 +499,54 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
             return {name: table[name] for name in table.files}
     except (ValueError, OSError, zipfile.BadZipFile) as e:
         raise ValueError(f"cannot read weights from '{path}': {e}") from None
+
+
+def _safetensors_numpy():
+    """safetensors' numpy functions; a missing package says how to install it."""
+    module_text.require("safetensors", "safetensors", "weights as .safetensors")
+    import safetensors.numpy
+
+    return safetensors.numpy
+
+
+def write_safetensors(
+    path: str | Path, table: Mapping[str, np.ndarray], dtype: str = la.FLOAT32
+) -> None:
+    """A ``.safetensors`` of the arrays in ``dtype`` keyed by symbol, without
+    metadata: the format orders the arrays itself, so its bytes depend only on
+    the arrays. An array with no entries (a head of key size 0) keeps its
+    shape: early safetensors releases (0.3) refused such arrays, the ones
+    ``raspir[safetensors]`` installs (0.4 on) keep them, as the tests check."""
+    numpy_io = _safetensors_numpy()
+    arrays = {
+        name: np.ascontiguousarray(array, dtype=la.STORAGE[dtype])
+        for name, array in table.items()
+    }
+    Path(path).write_bytes(numpy_io.save(arrays))
+
+
+def read_weights(path: str | Path) -> dict[str, np.ndarray]:
+    """The arrays of a weights file, by its suffix: ``.npz`` or
+    ``.safetensors``; anything else, or a file that cannot be read, is a
+    ValueError saying why."""
+    path = Path(path)
+    if path.suffix == ".npz":
+        return read_npz(path)
+    if path.suffix != ".safetensors":
+        raise ValueError(
+            f"'{path}' is not a weights file: expected a name ending in .npz or "
+            ".safetensors"
+        )
+    numpy_io = _safetensors_numpy()
+    if not path.is_file():
+        raise ValueError(f"weights file '{path}' does not exist")
+    try:
+        return numpy_io.load_file(path)
+    except Exception as e:  # noqa: BLE001 - the file's bytes can be anything
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(
+            f"'{path}' is not a .safetensors weights file: {first}"
+        ) from None
 
 
 @dataclass(frozen=True)

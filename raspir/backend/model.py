@@ -18,6 +18,12 @@ A model executes ``dense`` (every weight product a dense matmul) or ``sparse``
 (``info["execution"]``): a sparse model's module converts each dense weight to
 the form its product runs in (``jax_emit.weight_form``: gathers, a scatter, a
 BCOO product or dense) and gives the same outputs and trace.
+
+Exports (docs/export.md) follow the same rule: ``to_torch`` and
+``to_transformer_lens`` execute the torch and TransformerLens modules that
+``export`` writes (``torch_emit``, ``transformer_lens_emit``), and ``save`` can
+write the weights as ``.safetensors``; torch, TransformerLens and safetensors
+are imported only by the methods that need them.
 """
 
 from __future__ import annotations
@@ -32,7 +38,13 @@ from typing import Any
 
 import numpy as np
 
-from raspir.backend.jax_emit import emit_source, read_npz, write_npz
+from raspir.backend import module_text
+from raspir.backend.jax_emit import (
+    emit_source,
+    read_weights,
+    write_npz,
+    write_safetensors,
+)
 from raspir.dialects import la
 from raspir.dialects.values import Value
 from raspir.errors import (
@@ -50,6 +62,17 @@ FILES = {
     "la": "la.mlir",
 }
 """What ``save`` writes (the IR files when the model knows its IR)."""
+
+WEIGHTS_FORMATS = {"npz": "model.npz", "safetensors": "model.safetensors"}
+"""The weights file ``save`` writes for each ``format`` (``FILES["weights"]``
+for npz); ``model.py`` names it, and ``load`` reads the one it names."""
+
+EXPORTS = {
+    "torch": "model_torch.py",
+    "transformer_lens": "model_transformer_lens.py",
+}
+"""The module ``export`` writes for each format beyond the saved ones (beside
+``model.safetensors`` and ``model.json``)."""
 
 EXECUTIONS = {False: "dense", True: "sparse"}
 """``info["execution"]`` by whether the weight products run sparse."""
@@ -467,16 +490,132 @@ class CompiledModel:
 
     # -- files ---------------------------------------------------------------
 
-    def save(self, directory: str | Path) -> Path:
+    def save(self, directory: str | Path, format: str = "npz") -> Path:
         """Write the model's files (``FILES``) into ``directory``; the bytes depend
-        only on the model, so the same compile gives the same files."""
+        only on the model, so the same compile gives the same files. ``format``
+        picks the weights file (``WEIGHTS_FORMATS``): ``model.npz``, or
+        ``model.safetensors`` (needs ``raspir[safetensors]``); ``model.py``
+        names the one written."""
+        if format not in WEIGHTS_FORMATS:
+            raise InvalidArgumentError(
+                f"unknown weights format '{format}' (expected "
+                f"{' or '.join(WEIGHTS_FORMATS)})"
+            )
+        weights_file = WEIGHTS_FORMATS[format]
+        source = _source_naming(self.source, weights_file)
+        if format == "safetensors":
+            module_text.require("safetensors", "safetensors", "saving .safetensors")
         out = make_directory(directory, "save the model to")
-        (out / FILES["module"]).write_text(self.source)
-        write_npz(out / FILES["weights"], self.weights, self.dtype)
+        (out / FILES["module"]).write_text(source)
+        if format == "safetensors":
+            write_safetensors(out / weights_file, self.weights, self.dtype)
+        else:
+            write_npz(out / weights_file, self.weights, self.dtype)
         (out / FILES["info"]).write_text(json.dumps(self.info, indent=2) + "\n")
         for level, text in self.ir.items():
             (out / FILES[level]).write_text(text)
         return out
+
+    # -- exports -------------------------------------------------------------
+
+    def to_torch(self):
+        """This model as a ``torch.nn.Module``: the ``Transformer`` of the
+        module ``export(..., "torch")`` writes, run here from its source with
+        these weights (needs ``raspir[torch]`` and the la IR)."""
+        namespace = _run_module(self._export_source("torch"), "torch")
+        return namespace["Transformer"](self.weights)
+
+    def to_transformer_lens(self):
+        """``(hooked, encode_tokens, decode_logits)``: a TransformerLens
+        ``HookedTransformer`` of this model and its codec, from the module
+        ``export(..., "transformer_lens")`` writes, run here from its source
+        with these weights (needs ``raspir[torch]`` and the la IR)."""
+        namespace = _run_module(
+            self._export_source("transformer_lens"), "transformer_lens"
+        )
+        return namespace["build"](self.weights)
+
+    def export(self, directory: str | Path, format: str) -> Path:
+        """Write the model for use elsewhere into ``directory``: ``npz`` and
+        ``safetensors`` as ``save`` does; ``torch`` and ``transformer_lens``
+        as a standalone module (``EXPORTS``) beside ``model.safetensors`` and
+        ``model.json``."""
+        if format in WEIGHTS_FORMATS:
+            return self.save(directory, format)
+        if format not in EXPORTS:
+            raise InvalidArgumentError(
+                f"unknown export format '{format}' (expected "
+                f"{', '.join([*WEIGHTS_FORMATS, *EXPORTS])})"
+            )
+        source = self._export_source(format)
+        module_text.require("safetensors", "safetensors", f"exporting to {format}")
+        out = make_directory(directory, "export the model to")
+        (out / EXPORTS[format]).write_text(source)
+        write_safetensors(
+            out / WEIGHTS_FORMATS["safetensors"], self.weights, self.dtype
+        )
+        (out / FILES["info"]).write_text(json.dumps(self.info, indent=2) + "\n")
+        return out
+
+    def _export_source(self, format: str) -> str:
+        """The module of export ``format``, emitted from the la IR (which has
+        each layer's heads and sizes), once the packages it imports are here."""
+        from raspir.backend import torch_emit, transformer_lens_emit
+
+        purpose = f"exporting the model to {format}"
+        model = self.la_model(f"export it to {format}")
+        if format == "torch":
+            torch_emit.require_torch(purpose)
+            emit = torch_emit.emit_torch_source
+        else:
+            transformer_lens_emit.require_transformer_lens(purpose)
+            emit = transformer_lens_emit.emit_transformer_lens_source
+        try:
+            return emit(model, WEIGHTS_FORMATS["safetensors"])
+        except ValueError as e:
+            raise InvalidArgumentError(f"{purpose}: {e}") from None
+
+    # -- looking inside (docs/interpretability.md) -----------------------------
+
+    @property
+    def anatomy(self):
+        """Which stage writes each residual direction, when it is readable, what
+        each head and MLP block reads and writes (``raspir.backend.anatomy``)."""
+        from raspir.backend.anatomy import anatomy_of
+
+        return anatomy_of(self)
+
+    def decode_intermediate(
+        self, tokens: Sequence[Value], name, at: int | str | None = None
+    ) -> list:
+        """The value of s-op ``name`` (a residual name, a label or a RASP
+        expression) at every position of ``tokens``, read from the residual
+        stream after stage ``at`` (``"L1.mlp"``, an index; by default the stage
+        that writes it): ``[BOS, v1, ...]`` like ``apply(tokens).decoded``."""
+        from raspir.backend.anatomy import decode_intermediate
+
+        return decode_intermediate(self, tokens, name, at)
+
+    def plot_residuals(self, tokens: Sequence[Value], path: str | Path | None = None):
+        """The residual stream after every stage on ``tokens``, grouped by s-op
+        (a matplotlib Figure; saved as PNG or SVG when ``path`` is given)."""
+        from raspir.backend.pictures import plot_residuals
+
+        return plot_residuals(self, tokens, path)
+
+    def plot_attention(self, tokens: Sequence[Value], path: str | Path | None = None):
+        """Every head's attention pattern on ``tokens``, titled with what it reads
+        and writes (a matplotlib Figure; saved when ``path`` is given)."""
+        from raspir.backend.pictures import plot_attention
+
+        return plot_attention(self, tokens, path)
+
+    def program_dot(self) -> str:
+        """The program graph, placed in the model's stages, as Graphviz DOT
+        (``raspir.backend.graph_drawing.render_graph`` draws it)."""
+        from raspir.backend.graph_drawing import program_dot
+
+        return program_dot(self)
 
     def summary(self, name: str = "model") -> str:
         """A few lines: the sizes and, after a compile, the time per stage."""
@@ -502,13 +641,18 @@ class CompiledModel:
 def load(directory: str | Path) -> CompiledModel:
     """A model written by ``CompiledModel.save`` (or ``raspir compile -o``).
 
-    ``model.py`` is executed: load only directories you trust, as with pickles.
+    The weights are the file ``model.py`` names: ``model.npz`` or
+    ``model.safetensors`` (``WEIGHTS_FORMATS``). ``model.py`` is executed: load
+    only directories you trust, as with pickles.
     """
     path = Path(directory)
+    module_file = path / FILES["module"]
+    source = module_file.read_text() if module_file.is_file() else None
+    weights_file = _weights_file_named(source)
     missing = [
-        FILES[k]
-        for k in ("module", "weights", "info")
-        if not (path / FILES[k]).is_file()
+        name
+        for name in (FILES["module"], weights_file, FILES["info"])
+        if not (path / name).is_file()
     ]
     if missing:
         raise InvalidArgumentError(
@@ -533,15 +677,15 @@ def load(directory: str | Path) -> CompiledModel:
         if (path / FILES[level]).is_file()
     }
     try:
-        weights = read_npz(path / FILES["weights"])
+        weights = read_weights(path / weights_file)
     except ValueError as e:
         raise InvalidArgumentError(str(e)) from None
-    source = (path / FILES["module"]).read_text()
+    assert source is not None
     # The emitted forward reads each weight as params["name"].
     lacking = sorted(set(re.findall(r'params\["([^"]+)"\]', source)) - set(weights))
     if lacking:
         raise InvalidArgumentError(
-            f"'{path / FILES['weights']}' lacks weights that {FILES['module']} reads: "
+            f"'{path / weights_file}' lacks weights that {FILES['module']} reads: "
             f"{', '.join(lacking)}"
         )
     try:
@@ -550,7 +694,7 @@ def load(directory: str | Path) -> CompiledModel:
             weights=weights,
             info=info,
             ir=ir,
-            params=_params_from_file(path),
+            params=_params_from_file(path, weights),
         )
     except RaspirError:
         raise
@@ -560,7 +704,36 @@ def load(directory: str | Path) -> CompiledModel:
         ) from None
 
 
-def _params_from_file(path: Path) -> dict[str, dict[str, np.ndarray]]:
+def _weights_file_named(source: str | None) -> str:
+    """The weights file a saved ``model.py`` names among ``WEIGHTS_FORMATS``;
+    ``model.npz`` when it names none of them (or there is no ``model.py``)."""
+    named = None if source is None else module_text.weights_file_of(source)
+    return named if named in WEIGHTS_FORMATS.values() else FILES["weights"]
+
+
+def _source_naming(source: str, weights_file: str) -> str:
+    """``source`` with ``weights_file`` as its ``WEIGHTS_FILE``. A module that
+    names none is read with ``model.npz`` (``load``), so it is saved only so."""
+    if module_text.weights_file_of(source) is not None:
+        return module_text.with_weights_file(source, weights_file)
+    if weights_file == FILES["weights"]:
+        return source
+    raise InvalidArgumentError(
+        f"the model's module names no WEIGHTS_FILE, so it can be saved only with "
+        f"{FILES['weights']}"
+    )
+
+
+def _run_module(source: str, name: str) -> dict[str, Any]:
+    """The namespace of an emitted module's ``source``, executed here."""
+    namespace: dict[str, Any] = {"__name__": f"raspir_compiled_model_{name}"}
+    exec(compile(source, f"<raspir compiled model: {name}>", "exec"), namespace)
+    return namespace
+
+
+def _params_from_file(
+    path: Path, weights: dict[str, np.ndarray]
+) -> dict[str, dict[str, np.ndarray]]:
     """Tracr's nested params rebuilt from the la IR saved beside the weights."""
     from xdsl.utils.exceptions import ParseError, VerifyException
 
@@ -572,7 +745,7 @@ def _params_from_file(path: Path) -> dict[str, dict[str, np.ndarray]]:
     try:
         module = parse_module(la_file.read_text(), str(la_file))
         module.verify()
-        la.bind_weights(module, read_npz(path / FILES["weights"]))
+        la.bind_weights(module, weights)
         return tracr_params(la.model_of(module))
     except (ParseError, VerifyException, ValueError) as e:
         first = str(e).strip().splitlines()[-1].strip()

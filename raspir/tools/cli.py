@@ -337,6 +337,56 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_show(args: argparse.Namespace) -> int:
+    from raspir.backend.model import load, lossy_line
+    from raspir.backend.pictures import show
+
+    model = load(args.model)
+    if "lossy" in model.info:
+        print(
+            f"raspir: warning: '{args.model}': {lossy_line(model.info['lossy'])}",
+            file=sys.stderr,
+        )
+    encoder = model.input_encoder
+    tokens = parse_tokens(args.input.split(), encoder.values)
+    if tokens[:1] == [encoder.bos_token] and type(tokens[0]) is type(encoder.bos_token):
+        tokens = tokens[1:]
+    tokens = [encoder.bos_token, *tokens]
+    try:
+        decoded = model.apply(tokens).decoded
+    except ValueError as e:
+        raise CliError(str(e)) from None
+
+    def note(message: str) -> None:
+        print(f"raspir: note: {message}", file=sys.stderr)
+
+    for path in show(model, tokens, args.output, args.format, note=note):
+        print(f"wrote {path}")
+    print("output: " + " ".join(str(v) for v in decoded[1:]))
+    return 0
+
+
+EXPORT_USAGE = {
+    "npz": "raspir run {out} TOKEN ...",
+    "safetensors": "raspir run {out} TOKEN ...",
+    "torch": 'cd {out} && python -c "import model_torch; m = model_torch.load()"',
+    "transformer_lens": 'cd {out} && python -c "import model_transformer_lens as m; '
+    'hooked, encode_tokens, decode_logits = m.load()"',
+}
+"""How to use what ``raspir export`` wrote, one line per format."""
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import shlex
+
+    from raspir.backend.model import load
+
+    out = load(args.model).export(args.output, args.format)
+    print(f"wrote {out}/: {', '.join(sorted(p.name for p in out.iterdir()))}")
+    print("  use it: " + EXPORT_USAGE[args.format].format(out=shlex.quote(str(out))))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="raspir", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
@@ -437,6 +487,44 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("model", metavar="DIR", help="a directory written by compile")
     run.add_argument("tokens", metavar="TOKEN", nargs="+", help="the input (no BOS)")
     run.set_defaults(run=cmd_run)
+    show = commands.add_parser(
+        "show",
+        help="draw a compiled model on one input: its residual stream after every "
+        "stage, its attention patterns and its program graph",
+    )
+    show.add_argument("model", metavar="DIR", help="a directory written by compile")
+    show.add_argument(
+        "--input",
+        required=True,
+        help='the input, tokens separated by spaces (no BOS), e.g. "a b c"',
+    )
+    show.add_argument(
+        "-o", "--output", metavar="OUT", required=True, help="the directory to write"
+    )
+    show.add_argument(
+        "--format",
+        choices=["png", "svg"],
+        default="png",
+        help="png (the default) or svg",
+    )
+    show.set_defaults(run=cmd_show)
+    export = commands.add_parser(
+        "export",
+        help="write a compiled model for PyTorch, TransformerLens, or with its "
+        "weights as .npz or .safetensors",
+    )
+    export.add_argument("model", metavar="DIR", help="a directory written by compile")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=list(EXPORT_USAGE),
+        help="torch: model_torch.py, transformer_lens: model_transformer_lens.py "
+        "(each beside model.safetensors); npz, safetensors: a model directory",
+    )
+    export.add_argument(
+        "-o", "--output", metavar="OUT", required=True, help="the directory to write"
+    )
+    export.set_defaults(run=cmd_export)
     return parser
 
 

@@ -40,7 +40,14 @@ EVALUATOR_TOLERANCE = 1e-4
 """Numerical outputs against the evaluator: within this times max(1, |value|),
 as the exactness tests of the dense models allow."""
 FORMS = ("gather", "scatter", "bcoo", "dense")
-STANDALONE_IMPORTS = {"os", "jax", "jax.numpy", "numpy", "jax.experimental"}
+STANDALONE_IMPORTS = {
+    "os",
+    "jax",
+    "jax.numpy",
+    "numpy",
+    "jax.experimental",
+    "safetensors.numpy",
+}
 """What the emitted sparse module may import: the standard library's os, jax
 (with its sparse package) and numpy."""
 

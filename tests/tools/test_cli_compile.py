@@ -191,7 +191,8 @@ def test_compile_prints_a_summary_and_writes_every_artifact(compiled, workdir):
     stages = "import", "convert-rasp-to-sa", "convert-craft-to-la", "emit"
     assert all(f"{s} " in lines[2] for s in stages), lines[2]
     assert (
-        lines[3] == "  wrote sort/: la.mlir, model.json, model.npz, model.py, rasp.mlir, sa.mlir"
+        lines[3]
+        == "  wrote sort/: la.mlir, model.json, model.npz, model.py, rasp.mlir, sa.mlir"
     )
     out = workdir / "sort"
     assert (
