@@ -133,7 +133,8 @@ def main() -> None:
         f"({SAMPLES // 4} of the full length). *Equal*: inputs whose decoded output "
         "equals the compiled model's; *max diff*: the largest absolute difference "
         "of an output score from the JAX model's (float32); build: seconds to "
-        "build the export from a compiled model.",
+        "build the HookedTransformer from a compiled model (the first includes "
+        "importing TransformerLens).",
         "",
         "| program | TL config (layers × heads × d_head, d_model, d_mlp) | "
         "TL equal | TL max diff | torch equal | torch max diff | compiled = "

@@ -314,41 +314,20 @@ def parse_tokens(texts: Sequence[str], tokens: Sequence[Any]) -> list[Any]:
     return out
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from raspir.backend.model import load
-
-    model = load(args.model)
-    if "lossy" in model.info:
-        from raspir.backend.model import lossy_line
-
-        print(
-            f"raspir: warning: '{args.model}': {lossy_line(model.info['lossy'])}",
-            file=sys.stderr,
-        )
-    encoder = model.input_encoder
-    tokens = parse_tokens(args.tokens, encoder.values)
-    if tokens[:1] == [encoder.bos_token] and type(tokens[0]) is type(encoder.bos_token):
-        tokens = tokens[1:]
-    try:
-        decoded = model.apply([encoder.bos_token, *tokens]).decoded
-    except ValueError as e:
-        raise CliError(str(e)) from None
-    print(" ".join(str(v) for v in decoded[1:]))
-    return 0
-
-
-def cmd_show(args: argparse.Namespace) -> int:
+def _model_and_input(directory: str, words: Sequence[str]):
+    """The saved model (warning when it is lossy), the input words as its
+    tokens with BOS first (a leading BOS word is taken as BOS) and its decoded
+    output."""
     from raspir.backend.model import load, lossy_line
-    from raspir.backend.pictures import show
 
-    model = load(args.model)
+    model = load(directory)
     if "lossy" in model.info:
         print(
-            f"raspir: warning: '{args.model}': {lossy_line(model.info['lossy'])}",
+            f"raspir: warning: '{directory}': {lossy_line(model.info['lossy'])}",
             file=sys.stderr,
         )
     encoder = model.input_encoder
-    tokens = parse_tokens(args.input.split(), encoder.values)
+    tokens = parse_tokens(words, encoder.values)
     if tokens[:1] == [encoder.bos_token] and type(tokens[0]) is type(encoder.bos_token):
         tokens = tokens[1:]
     tokens = [encoder.bos_token, *tokens]
@@ -356,6 +335,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         decoded = model.apply(tokens).decoded
     except ValueError as e:
         raise CliError(str(e)) from None
+    return model, tokens, decoded
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _, _, decoded = _model_and_input(args.model, args.tokens)
+    print(" ".join(str(v) for v in decoded[1:]))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from raspir.backend.pictures import show
+
+    model, tokens, decoded = _model_and_input(args.model, args.input.split())
 
     def note(message: str) -> None:
         print(f"raspir: note: {message}", file=sys.stderr)
