@@ -6,7 +6,8 @@ shuffle_dyck2) it compiles the program at max_seq_len 10 through every level
 stage, runs the transformer on an example beside the RASP evaluator, checks it
 on 200 random inputs in one batch, and writes the artifacts (rasp and la IR,
 the JAX module, its weights, model.json) to ``out/<program>/``. Then it loads
-one saved model back and runs it again.
+one saved model back, runs it again and reads an intermediate s-op (where sort
+moves each token) out of its residual stream.
 """
 
 import random
@@ -61,7 +62,14 @@ def main() -> None:
     print("== out/sort loaded back with raspir.load ==")
     print(f"  transformer: {loaded.apply(['BOS', *EXAMPLES['sort']]).decoded[1:]}")
     print(f"  residual: {', '.join(loaded.residual_labels[:8])}, ...")
+    # A numerical s-op reads within its certified noise of its value.
+    _, *where = loaded.decode_intermediate(["BOS", 3, 1, 2], "target_pos")
+    print(
+        f"  target_pos of [3, 1, 2] read from the residual: {[round(v, 4) for v in where]}"
+    )
     print("  try: .venv/bin/raspir run out/sort 5 4 3 2 1")
+    print('       .venv/bin/raspir show out/sort --input "5 4 3 2 1" -o out/pictures')
+    print("       (the residual stream, attention and program graph as PNG)")
     if not exact:
         sys.exit(1)
 
