@@ -421,32 +421,15 @@ def emit_source(
     if model.is_causal:
         lines.append("    keep = keep & jnp.tril(jnp.ones((t, t), bool))")
     lines.append("    residuals, layer_outputs, attn_logits = [], [], []")
-    for op in model.sublayers:
-        refs = op.weight_refs()
-        args = ", ".join(
-            f'params["{refs[role]}"]' for role in op.WEIGHTS if role in refs
-        )
-        lines.append(module_text.sublayer_comment(op))
-        if sparse and refs:
-            lines += _form_comments(op, refs, forms)
-        if isinstance(op, la.AttentionOp):
-            if refs:
-                lines.append(
-                    f"    out, logits = _attention(x, keep, {args}, "
-                    f"{len(op.head_labels)}, {op.key_size.data}, {op.value_size.data})"
-                )
-            else:
-                lines.append("    out, logits = _no_attention(x)")
-            lines.append("    attn_logits.append(logits)")
-        elif refs:
-            lines.append(f"    out = _mlp(x, {args})")
-        else:
-            lines.append("    out = jnp.zeros_like(x)")
-        lines += [
-            "    x = x + out",
-            "    residuals.append(x)",
-            "    layer_outputs.append(out)",
-        ]
+    lines += module_text.sublayer_lines(
+        model,
+        "params",
+        "    ",
+        "jnp.zeros_like(x)",
+        (lambda op, refs: _form_comments(op, refs, forms) if refs else [])
+        if sparse
+        else (lambda op, refs: []),
+    )
     read = "[..., 0]" if unembed.is_numerical else ""
     table_symbol = unembed.table.root_reference.data
     if sparse:

@@ -116,6 +116,42 @@ def sublayer_comment(op: la.AttentionOp | la.MLPOp) -> str:
     return f"    # layer {layer} mlp: {blocks}"
 
 
+def sublayer_lines(
+    model: la.ModelOp,
+    weights: str,
+    indent: str,
+    zeros: str,
+    comments=lambda op, refs: [],
+) -> list[str]:
+    """The unrolled sub-layers of a forward pass, as every module writes them:
+    each commented (``sublayer_comment``, then ``comments(op, refs)``), run
+    through ``_attention`` / ``_mlp`` on the weights read from the mapping named
+    ``weights``, its output added to ``x`` and recorded in ``residuals``,
+    ``layer_outputs`` and ``attn_logits``; an empty one adds ``zeros``."""
+    lines = []
+    for op in model.sublayers:
+        refs = op.weight_refs()
+        args = ", ".join(
+            f'{weights}["{refs[role]}"]' for role in op.WEIGHTS if role in refs
+        )
+        body = []
+        if isinstance(op, la.AttentionOp):
+            body.append(
+                f"out, logits = _attention(x, keep, {args}, {len(op.head_labels)}, "
+                f"{op.key_size.data}, {op.value_size.data})"
+                if refs
+                else "out, logits = _no_attention(x)"
+            )
+            body.append("attn_logits.append(logits)")
+        else:
+            body.append(f"out = _mlp(x, {args})" if refs else f"out = {zeros}")
+        body += ["x = x + out", "residuals.append(x)", "layer_outputs.append(out)"]
+        lines.append(indent + sublayer_comment(op).lstrip())
+        lines += [indent + line.lstrip() for line in comments(op, refs)]
+        lines += [indent + line for line in body]
+    return lines
+
+
 CODEC = '''
 
 def _numpy(a):

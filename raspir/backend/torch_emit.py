@@ -155,28 +155,7 @@ def emit_torch_source(
             "        keep = keep & torch.ones(t, t, dtype=torch.bool, device=device).tril()"
         )
     lines.append("        residuals, layer_outputs, attn_logits = [], [], []")
-    for op in model.sublayers:
-        refs = op.weight_refs()
-        args = ", ".join(f'w["{refs[role]}"]' for role in op.WEIGHTS if role in refs)
-        lines.append("    " + module_text.sublayer_comment(op))
-        if isinstance(op, la.AttentionOp):
-            if refs:
-                lines.append(
-                    f"        out, logits = _attention(x, keep, {args}, "
-                    f"{len(op.head_labels)}, {op.key_size.data}, {op.value_size.data})"
-                )
-            else:
-                lines.append("        out, logits = _no_attention(x)")
-            lines.append("        attn_logits.append(logits)")
-        elif refs:
-            lines.append(f"        out = _mlp(x, {args})")
-        else:
-            lines.append("        out = torch.zeros_like(x)")
-        lines += [
-            "        x = x + out",
-            "        residuals.append(x)",
-            "        layer_outputs.append(out)",
-        ]
+    lines += module_text.sublayer_lines(model, "w", "        ", "torch.zeros_like(x)")
     product = f'x @ w["{unembed.table.root_reference.data}"]'
     lines += [
         f"        result = ({product})[..., 0]"

@@ -34,12 +34,20 @@ from raspir.backend import jax_emit
 from raspir.backend.model import FILES, CompiledModel
 from raspir.backend.torch_emit import emit_torch_source
 from raspir.dialects import la
-from raspir.dialects.values import value_key
 from raspir.errors import InvalidArgumentError
 from raspir.testing.library import LIB_PROGRAMS
 from raspir.universe import parse_module
 
 from .test_compiled_exactness import accepted_inputs, assert_exact
+
+# A torch or TransformerLens score may lie from the JAX model's by the sparse
+# module's tolerance (``tolerance``): both multiply the same products as the JAX
+# module (TransformerLens also zeros of its padding, which add exactly nothing)
+# and add them in another order, which is what sparse execution does. The
+# softmax adds no term of its own: keys a head selects get the same logit from
+# the same products, and a key it does not select has a weight too small for a
+# changed exponent to show.
+from .test_sparse_execution import assert_same_outputs, tolerance
 
 N = 10
 """The max_seq_len of the TransformerLens comparison (every library program)."""
@@ -86,37 +94,6 @@ def cases(name: str, program: rasp.SOp, max_seq_len: int) -> list[tuple[list, li
 def padded(model: CompiledModel, inputs: list[list]) -> np.ndarray:
     """Token ids of the inputs, each padded with PAD to the model's length."""
     return np.array([model._padded(model.encode(tokens)) for tokens in inputs])
-
-
-def tolerance(model: CompiledModel, scores: np.ndarray) -> float:
-    """How far a torch or TransformerLens score may lie from the JAX model's.
-
-    Both multiply the same products as the JAX module (TransformerLens also
-    zeros of its padding, which add exactly nothing) and add them in another
-    order, which is what sparse execution does: each sum of n terms moves by
-    about n ulps, and each sub-layer passes its change on. So the bound is
-    ``sparse_score_tolerance``'s, with the longest sum (the most rows of a
-    weight), the sub-layers and the scores' magnitude. The softmax adds no
-    term of its own: keys a head selects get the same logit from the same
-    products, and a key it does not select has a weight too small for a
-    changed exponent to show."""
-    rows = [w.shape[0] for k, w in model.weights.items() if "embeddings" not in k]
-    return jax_emit.sparse_score_tolerance(
-        model.dtype,
-        terms=max(rows),
-        sublayers=2 * model.sizes.layers,
-        scale=max(1.0, float(np.abs(scores).max())),
-    )
-
-
-def assert_same_outputs(actual: list, expected: list, allowed: float) -> None:
-    """Categorical outputs equal; numerical ones within ``allowed``."""
-    assert len(actual) == len(expected), (actual, expected)
-    for a, e in zip(actual, expected, strict=True):
-        if isinstance(e, float):
-            assert isinstance(a, float) and abs(a - e) <= allowed, (actual, expected)
-        else:
-            assert value_key(a) == value_key(e), (actual, expected)
 
 
 def assert_agrees_with_evaluator(actual: list, expected: list, xs) -> None:
