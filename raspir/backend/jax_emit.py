@@ -436,16 +436,7 @@ def emit_source(
         lines.append(f"    # unembed: {forms[table_symbol].describe()}")
     lines += [
         f'    result = _matmul(x, params["{table_symbol}"]){read}',
-        "    if not trace:",
-        "        return result",
-        "    return result, {",
-        '        "input_embeddings": embeddings,',
-        '        "residuals": residuals,',
-        '        "layer_outputs": layer_outputs,',
-        '        "attn_logits": attn_logits,',
-        '        "transformer_output": x,',
-        "    }",
-        "",
+        *module_text.return_lines("    "),
     ]
     return "\n".join(lines)
 

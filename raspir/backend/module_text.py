@@ -152,6 +152,23 @@ def sublayer_lines(
     return lines
 
 
+def return_lines(indent: str) -> list[str]:
+    """The end of every forward pass: the scores, and with ``trace`` the
+    residual stream and attention it recorded."""
+    lines = [
+        "if not trace:",
+        "    return result",
+        "return result, {",
+        '    "input_embeddings": embeddings,',
+        '    "residuals": residuals,',
+        '    "layer_outputs": layer_outputs,',
+        '    "attn_logits": attn_logits,',
+        '    "transformer_output": x,',
+        "}",
+    ]
+    return [indent + line for line in lines] + [""]
+
+
 CODEC = '''
 
 def _numpy(a):

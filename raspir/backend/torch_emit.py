@@ -161,15 +161,6 @@ def emit_torch_source(
         f"        result = ({product})[..., 0]"
         if unembed.is_numerical
         else f"        result = {product}",
-        "        if not trace:",
-        "            return result",
-        "        return result, {",
-        '            "input_embeddings": embeddings,',
-        '            "residuals": residuals,',
-        '            "layer_outputs": layer_outputs,',
-        '            "attn_logits": attn_logits,',
-        '            "transformer_output": x,',
-        "        }",
-        "",
+        *module_text.return_lines("        "),
     ]
     return "\n".join(lines)
