@@ -466,8 +466,14 @@ def sa_program_of(model) -> sa.ProgramOp:
 
 
 def graph_of(model) -> list[GraphNode]:
-    """The program graph of a ``CompiledModel``, placed in its stages."""
-    return program_graph(sa_program_of(model), anatomy_of(model))
+    """The program graph of a ``CompiledModel``, placed in its stages (built
+    once per model: naming the s-ops runs the craft construction)."""
+    cached = getattr(model, "_graph", None)
+    if cached is None:
+        anatomy = anatomy_of(model)  # a lossy model says so before a missing sa IR
+        cached = program_graph(sa_program_of(model), anatomy)
+        model._graph = cached
+    return cached
 
 
 def resolve(model, name) -> str:

@@ -38,11 +38,10 @@ GRAPHVIZ, NETWORKX = "graphviz", "networkx"
 
 def _graph_unavailable(model: CompiledModel) -> str | None:
     """Why ``model`` has no program graph (lossy, or saved without sa.mlir), or None."""
-    from raspir.backend.anatomy import anatomy_of, sa_program_of
+    from raspir.backend.anatomy import graph_of
 
     try:
-        anatomy_of(model)
-        sa_program_of(model)
+        graph_of(model)
     except InvalidArgumentError as e:
         return str(e)
     return None

@@ -29,7 +29,7 @@ from typing import ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import IntAttr, StringAttr
-from xdsl.ir import Attribute, Block, Data, Dialect, Region
+from xdsl.ir import Attribute, Block, Data, Dialect, Operation, Region
 from xdsl.irdl import (
     IRDLOperation,
     irdl_attr_definition,
@@ -561,6 +561,13 @@ class ModelOp(ProgramBase):
     traits = traits_def(IsolatedFromAbove(), NoTerminator())
 
     OUTPUT_OP: ClassVar[type[IRDLOperation]] = UnembedOp
+
+    def with_ops(self, ops: Sequence[Operation]) -> ModelOp:
+        """A model of ``ops`` with this one's settings and attributes (what
+        earlier passes measured, such as residual compression's peaks)."""
+        new = ModelOp.like(self, Region(Block(list(ops))))
+        new.attributes.update(self.attributes)
+        return new
 
     @property
     def embeddings(self) -> dict[str, EmbedOp]:

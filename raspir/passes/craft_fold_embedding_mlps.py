@@ -40,7 +40,6 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Block, Region
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
@@ -199,9 +198,7 @@ def fold(model: craft.ModelOp) -> craft.ModelOp:
                 index += 1
         else:
             ops.append(op.clone())
-    new = craft.ModelOp.like(model, Region(Block(ops)))
-    new.attributes.update(model.attributes)
-    return new
+    return model.with_ops(ops)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Block, Region
 from xdsl.passes import ModulePass
 
 from raspir.dialects import craft
@@ -106,9 +105,7 @@ def merge(model: craft.ModelOp) -> craft.ModelOp:
             ops.append(craft.LayerOp(op.index.data, [*heads, *merge_layer(op.mlps)]))
         else:
             ops.append(op.clone())
-    new = craft.ModelOp.like(model, Region(Block(ops)))
-    new.attributes.update(model.attributes)
-    return new
+    return model.with_ops(ops)
 
 
 @dataclass(frozen=True)

@@ -32,20 +32,29 @@ FOLDING = inserted(PASS, AFTER)
 """-O2 with the pass right after the craft lowering."""
 
 
-def _quietly(f, *args, **kwargs):
+def quietly(f, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return f(*args, **kwargs)
 
 
-def craft_after(program, vocab, n: int, stage: str) -> craft.ModelOp:
-    module = _quietly(to_rasp_ir, program, vocab, n)
-    for name, snapshot in stages(module, FOLDING):
-        if name == stage:
+def craft_snapshots(
+    program, vocab, n: int, pipeline, names
+) -> dict[str, craft.ModelOp]:
+    """The craft model after each stage of ``pipeline`` named in ``names``."""
+    module = quietly(to_rasp_ir, program, vocab, n)
+    out = {}
+    for name, snapshot in stages(module, pipeline):
+        if name in names:
             model = snapshot.body.block.first_op
             assert isinstance(model, craft.ModelOp)
-            return model
-    raise AssertionError(f"no stage {stage}")
+            out[name] = model
+    assert set(out) == set(names), f"no stage {set(names) - set(out)}"
+    return out
+
+
+def craft_after(program, vocab, n: int, stage: str) -> craft.ModelOp:
+    return craft_snapshots(program, vocab, n, FOLDING, [stage])[stage]
 
 
 def token_functions(model: craft.ModelOp) -> list[str]:
@@ -89,12 +98,12 @@ def test_lib_program_folds_exactly(name: str):
     assert emptied >= 1
     assert len(after.layers) == len(before.layers) - emptied
 
-    report = _quietly(
+    report = quietly(
         raspir.verify, program, vocab, N, samples=30, passes=FOLDING, check_model=True
     )
     assert report.exact, str(report)
-    o2 = _quietly(raspir.compile_rasp_to_model, program, vocab, N).sizes
-    folded = _quietly(
+    o2 = quietly(raspir.compile_rasp_to_model, program, vocab, N).sizes
+    folded = quietly(
         raspir.compile_rasp_to_model, program, vocab, N, pipeline=FOLDING
     ).sizes
     assert folded.layers == o2.layers - emptied
@@ -122,12 +131,12 @@ def test_numerical_lookup_with_negative_values(dtype: str):
     prefix = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ)
     program = rasp.numerical(rasp.Aggregate(prefix, values, default=0))
     vocab = {"a", "b"}
-    model = _quietly(
+    model = quietly(
         raspir.compile_rasp_to_model, program, vocab, N, pipeline=FOLDING, dtype=dtype
     )
     assert model.sizes.layers == 1
     assert model.sizes.mlp_hidden == 0
-    report = _quietly(
+    report = quietly(
         raspir.verify, program, vocab, N, passes=FOLDING, check_model=True, dtype=dtype
     )
     assert report.exact, str(report)
@@ -139,7 +148,7 @@ def test_refuses_a_model_that_shares_dimensions():
     late = [*O2[:-2], "craft-compress-residual{objective=width}", PASS, O2[-1]]
     assert O2[-2] == "craft-compress-residual"
     with pytest.raises(UnsupportedProgramError, match=f"{PASS}: .* shares dimensions"):
-        _quietly(
+        quietly(
             raspir.compile_rasp_to_model,
             entry.build(N),
             entry.vocab(N),

@@ -8,19 +8,18 @@ level and in the emitted JAX model, as are random programs.
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 import raspir
 from raspir.dialects import craft
-from raspir.frontend.rasp_import import to_rasp_ir
 from raspir.passes.craft_merge_hidden_units import merge
-from raspir.pipeline import inserted, stages
+from raspir.pipeline import inserted
 from raspir.testing import fuzz
 from raspir.testing.library import LIB_PROGRAMS
 from raspir.testing.programs import program_specs
+
+from .test_craft_fold_embedding_mlps import craft_snapshots, quietly
 
 PASS = "craft-merge-hidden-units"
 N = 4
@@ -29,19 +28,8 @@ MERGING = inserted(PASS, AFTER)
 """-O2 with the pass right after residual compression."""
 
 
-def _quietly(f, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return f(*args, **kwargs)
-
-
 def craft_stages(program, vocab, n: int) -> dict[str, craft.ModelOp]:
-    module = _quietly(to_rasp_ir, program, vocab, n)
-    out = {}
-    for name, snapshot in stages(module, MERGING):
-        if name in (AFTER, PASS):
-            out[name] = snapshot.body.block.first_op
-    return out
+    return craft_snapshots(program, vocab, n, MERGING, [AFTER, PASS])
 
 
 def columns(layer: craft.LayerOp) -> list[frozenset]:
@@ -72,12 +60,12 @@ def test_dyck_units_merge_exactly(name: str):
     assert duplicates > 0
     assert str(merge(after)) == str(after), "merging twice changes nothing"
 
-    report = _quietly(
+    report = quietly(
         raspir.verify, program, vocab, N, samples=30, passes=MERGING, check_model=True
     )
     assert report.exact, str(report)
-    o2 = _quietly(raspir.compile_rasp_to_model, program, vocab, N).sizes
-    merged = _quietly(
+    o2 = quietly(raspir.compile_rasp_to_model, program, vocab, N).sizes
+    merged = quietly(
         raspir.compile_rasp_to_model, program, vocab, N, pipeline=MERGING
     ).sizes
     assert merged.mlp_hidden == o2.mlp_hidden - duplicates
